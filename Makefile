@@ -1,0 +1,47 @@
+# The front door. Every target first makes sure the Debian packages it needs
+# are installed (scripts/deps.sh, a no-op when they are).
+
+PREFIX ?= /usr/local
+BUILD := build
+ASAN_BUILD := build-asan
+
+.PHONY: all deps build asan demo check check-unit check-integration check-conformance bench install fuzz format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	@scripts/deps.sh
+	meson setup $(BUILD) --prefix=$(PREFIX)
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD)
+
+# The test build: the same code under AddressSanitizer and UBSan.
+$(ASAN_BUILD)/build.ninja:
+	@scripts/deps.sh
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+asan: deps $(ASAN_BUILD)/build.ninja
+	@ninja -C $(ASAN_BUILD)
+
+demo: build
+	@scripts/demo.sh
+
+check: build asan
+	@scripts/check.sh
+
+bench: build
+	@bench/run.sh
+
+install: build
+	meson configure $(BUILD) --prefix=$(PREFIX)
+	meson install -C $(BUILD)
+
+format:
+	@find src tests -name '*.[ch]' -not -path 'tests/.cache/*' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) tests/.cache

@@ -1,0 +1,29 @@
+/* Whole-file reads and writes, the atomic replace used for every record on
+ * disk, and recursive removal of a directory tree by fd. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t len);
+
+/* Read fd to its end into a new NUL-terminated buffer; refuses more than max
+ * bytes with -EFBIG. */
+int read_all(int fd, size_t max, char **out, size_t *out_len);
+
+/* Read the file at dirfd/path (no symlink following in the last component is
+ * NOT implied; use safe paths for untrusted trees). */
+int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *out_len);
+
+/* Write a whole file at dirfd/path, creating or truncating it. */
+int write_file_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode);
+
+/* Replace dirfd/name atomically: write a temporary file next to it, fsync it,
+ * rename it over name, fsync the directory. A crash leaves either the old or
+ * the new content, never a mix. */
+int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+
+/* Remove dirfd/name and everything below it without following symlinks and
+ * without crossing into other mounts. A missing name is not an error. */
+int remove_tree_at(int dirfd, const char *name);

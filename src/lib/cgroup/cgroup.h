@@ -1,0 +1,83 @@
+/* Control groups for a container on v1, v2 and hybrid hosts. On a hybrid host
+ * (v1 controllers plus a cgroup2 mount that holds no controllers) the
+ * container is placed in every v1 hierarchy and in the unified one, as runc
+ * does.
+ *
+ * A `struct cgroup` is a container's set of directories, one per hierarchy.
+ * It is computed from linux.cgroupsPath (absolute, relative to the caller's
+ * own cgroup, or the container id when absent), created before the init
+ * runs, recorded in the state, and reloaded from the state by later
+ * commands. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+
+enum cgroup_layout {
+	CGROUP_LAYOUT_V1,     /* only v1 hierarchies */
+	CGROUP_LAYOUT_HYBRID, /* v1 hierarchies and a cgroup2 mount without controllers */
+	CGROUP_LAYOUT_V2,     /* one unified hierarchy */
+};
+
+/* One hierarchy the container lives in. */
+struct cgroup_dir {
+	char *name;        /* v1: the mount's directory name ("memory", "cpu,cpuacct", "systemd");
+			      v2 and hybrid's unified: "" */
+	char *mountpoint;  /* where the hierarchy is mounted on the host */
+	char *path;        /* the container's cgroup, relative to the hierarchy root ("/a/b") */
+	char *controllers; /* v1 mount options naming its controllers ("memory", "name=systemd"); v2: NULL */
+	bool unified;      /* a cgroup2 hierarchy */
+};
+
+struct cgroup {
+	enum cgroup_layout layout;
+	struct cgroup_dir *dirs;
+	size_t n_dirs;
+};
+
+/* The layout of this host, read once from /proc/self/mountinfo. */
+int cgroup_detect_layout(enum cgroup_layout *out, cell_error **err);
+
+/* Compute the container's cgroup from cgroupsPath (may be NULL) and id, without
+ * touching the file system. */
+int cgroup_resolve(const char *cgroups_path, const char *id, struct cgroup **out, cell_error **err);
+
+/* Create every directory (mkdir -p); an existing one is fine. */
+int cgroup_create(const struct cgroup *cg, cell_error **err);
+
+/* Put pid into every directory of cg. */
+int cgroup_enter(const struct cgroup *cg, pid_t pid, cell_error **err);
+
+/* The directory of one hierarchy on the host, e.g. /sys/fs/cgroup/memory/a/b. */
+char *cgroup_dir_path(const struct cgroup_dir *d);
+
+/* The pids in the container's cgroup (from the first hierarchy, which holds
+ * them all). *out is a malloc'd array. */
+int cgroup_pids(const struct cgroup *cg, pid_t **out, size_t *n, cell_error **err);
+
+/* Send sig to every process in the cgroup. */
+int cgroup_kill_all(const struct cgroup *cg, int sig, cell_error **err);
+
+/* Thaw whatever freezer holds pid (v1 freezer.state, v2 cgroup.freeze), wherever
+ * it is: a frozen process cannot act on SIGKILL. Best effort. */
+void cgroup_thaw_pid(pid_t pid);
+
+/* Kill what is left and remove the directories, waiting (up to timeout_ms)
+ * for exited processes to be reaped so that the cgroup can go. A missing
+ * directory is not an error. */
+int cgroup_destroy(const struct cgroup *cg, int timeout_ms, cell_error **err);
+
+/* Record and reload: {"layout": "...", "dirs": [{"name", "mountpoint", "path", …}]} */
+json_t *cgroup_to_json(const struct cgroup *cg);
+int cgroup_from_json(json_t *j, struct cgroup **out, cell_error **err);
+
+void cgroup_free(struct cgroup *cg);
+static inline void cgroup_freep(struct cgroup **cg)
+{
+	cgroup_free(*cg);
+	*cg = NULL;
+}
+#define _cleanup_cgroup_ _cleanup_(cgroup_freep)

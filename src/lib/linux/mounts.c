@@ -1,0 +1,693 @@
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/path.h"
+
+#ifndef MOUNT_ATTR_NOSYMFOLLOW
+#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#endif
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+/* How an option changes a mount: attributes of the mount itself, flags of
+ * the super block, propagation, or the kind of mount. */
+enum opt_what { OPT_ATTR, OPT_RATTR, OPT_SB, OPT_PROPAGATION, OPT_BIND, OPT_RBIND, OPT_IGNORE };
+
+struct mount_option {
+	const char *name;
+	enum opt_what what;
+	uint64_t set, clr; /* attributes, or super block flags in set */
+};
+
+#define ATIME(v) (v), MOUNT_ATTR__ATIME
+
+static const struct mount_option options[] = {
+    {"defaults", OPT_IGNORE, 0, 0},
+    {"ro", OPT_ATTR, MOUNT_ATTR_RDONLY, 0},
+    {"rw", OPT_ATTR, 0, MOUNT_ATTR_RDONLY},
+    {"nosuid", OPT_ATTR, MOUNT_ATTR_NOSUID, 0},
+    {"suid", OPT_ATTR, 0, MOUNT_ATTR_NOSUID},
+    {"nodev", OPT_ATTR, MOUNT_ATTR_NODEV, 0},
+    {"dev", OPT_ATTR, 0, MOUNT_ATTR_NODEV},
+    {"noexec", OPT_ATTR, MOUNT_ATTR_NOEXEC, 0},
+    {"exec", OPT_ATTR, 0, MOUNT_ATTR_NOEXEC},
+    {"nosymfollow", OPT_ATTR, MOUNT_ATTR_NOSYMFOLLOW, 0},
+    {"symfollow", OPT_ATTR, 0, MOUNT_ATTR_NOSYMFOLLOW},
+    {"nodiratime", OPT_ATTR, MOUNT_ATTR_NODIRATIME, 0},
+    {"diratime", OPT_ATTR, 0, MOUNT_ATTR_NODIRATIME},
+    {"noatime", OPT_ATTR, ATIME(MOUNT_ATTR_NOATIME)},
+    {"atime", OPT_ATTR, ATIME(MOUNT_ATTR_RELATIME)},
+    {"relatime", OPT_ATTR, ATIME(MOUNT_ATTR_RELATIME)},
+    {"norelatime", OPT_ATTR, ATIME(MOUNT_ATTR_STRICTATIME)},
+    {"strictatime", OPT_ATTR, ATIME(MOUNT_ATTR_STRICTATIME)},
+    {"nostrictatime", OPT_ATTR, ATIME(MOUNT_ATTR_RELATIME)},
+    {"rro", OPT_RATTR, MOUNT_ATTR_RDONLY, 0},
+    {"rrw", OPT_RATTR, 0, MOUNT_ATTR_RDONLY},
+    {"rnosuid", OPT_RATTR, MOUNT_ATTR_NOSUID, 0},
+    {"rsuid", OPT_RATTR, 0, MOUNT_ATTR_NOSUID},
+    {"rnodev", OPT_RATTR, MOUNT_ATTR_NODEV, 0},
+    {"rdev", OPT_RATTR, 0, MOUNT_ATTR_NODEV},
+    {"rnoexec", OPT_RATTR, MOUNT_ATTR_NOEXEC, 0},
+    {"rexec", OPT_RATTR, 0, MOUNT_ATTR_NOEXEC},
+    {"rnosymfollow", OPT_RATTR, MOUNT_ATTR_NOSYMFOLLOW, 0},
+    {"rsymfollow", OPT_RATTR, 0, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rnodiratime", OPT_RATTR, MOUNT_ATTR_NODIRATIME, 0},
+    {"rdiratime", OPT_RATTR, 0, MOUNT_ATTR_NODIRATIME},
+    {"rnoatime", OPT_RATTR, ATIME(MOUNT_ATTR_NOATIME)},
+    {"ratime", OPT_RATTR, ATIME(MOUNT_ATTR_RELATIME)},
+    {"rrelatime", OPT_RATTR, ATIME(MOUNT_ATTR_RELATIME)},
+    {"rnorelatime", OPT_RATTR, ATIME(MOUNT_ATTR_STRICTATIME)},
+    {"rstrictatime", OPT_RATTR, ATIME(MOUNT_ATTR_STRICTATIME)},
+    {"rnostrictatime", OPT_RATTR, ATIME(MOUNT_ATTR_RELATIME)},
+    {"sync", OPT_SB, MS_SYNCHRONOUS, 0},
+    {"async", OPT_SB, 0, MS_SYNCHRONOUS},
+    {"dirsync", OPT_SB, MS_DIRSYNC, 0},
+    {"lazytime", OPT_SB, MS_LAZYTIME, 0},
+    {"nolazytime", OPT_SB, 0, MS_LAZYTIME},
+    {"mand", OPT_SB, MS_MANDLOCK, 0},
+    {"nomand", OPT_SB, 0, MS_MANDLOCK},
+    {"silent", OPT_SB, MS_SILENT, 0},
+    {"loud", OPT_SB, 0, MS_SILENT},
+    {"iversion", OPT_SB, MS_I_VERSION, 0},
+    {"noiversion", OPT_SB, 0, MS_I_VERSION},
+    {"shared", OPT_PROPAGATION, MS_SHARED, 0},
+    {"rshared", OPT_PROPAGATION, MS_SHARED | MS_REC, 0},
+    {"slave", OPT_PROPAGATION, MS_SLAVE, 0},
+    {"rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC, 0},
+    {"private", OPT_PROPAGATION, MS_PRIVATE, 0},
+    {"rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC, 0},
+    {"unbindable", OPT_PROPAGATION, MS_UNBINDABLE, 0},
+    {"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC, 0},
+    {"bind", OPT_BIND, 0, 0},
+    {"rbind", OPT_RBIND, 0, 0},
+    /* runc's extension: it changes how runc copies symlinks for tmpfs
+     * copy-up; we copy symlinks as symlinks always. */
+    {"copy-symlink", OPT_IGNORE, 0, 0},
+    {"remount", OPT_IGNORE, 0, 0},
+};
+
+static int new_api_state; /* 0 unknown, 1 yes, -1 no */
+
+bool mount_have_new_api(void)
+{
+	if (new_api_state == 0) {
+		if (getenv("CELL_NO_NEW_MOUNT_API")) {
+			new_api_state = -1;
+		} else {
+			int fd = (int)syscall(SYS_open_tree, -EBADF, "", 0);
+			/* EBADF means the call exists and merely disliked the fd. */
+			new_api_state = (fd < 0 && errno == ENOSYS) ? -1 : 1;
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	return new_api_state > 0;
+}
+
+static int append_data(char **data, const char *opt)
+{
+	char *n = NULL;
+	if (asprintf(&n, "%s%s%s", *data ? *data : "", *data ? "," : "", opt) < 0)
+		return -ENOMEM;
+	free(*data);
+	*data = n;
+	return 0;
+}
+
+/* Later options override earlier ones: "ro,rw" ends read-write. */
+static void apply_attr(uint64_t *set, uint64_t *clr, const struct mount_option *mo)
+{
+	if (mo->clr & MOUNT_ATTR__ATIME) {
+		*set = (*set & ~(uint64_t)MOUNT_ATTR__ATIME) | mo->set;
+		*clr |= MOUNT_ATTR__ATIME;
+		return;
+	}
+	*set = (*set & ~mo->clr) | mo->set;
+	*clr = (*clr & ~mo->set) | mo->clr;
+}
+
+void mount_plan_release(struct mount_plan *p)
+{
+	free(p->data);
+	p->data = NULL;
+	if (p->tree_fd >= 0)
+		close(p->tree_fd);
+	p->tree_fd = -1;
+}
+
+int mount_plan_build(const struct oci_mount *m, size_t i, int bundle_fd, struct mount_plan *p,
+		     cell_error **err)
+{
+	*p = (struct mount_plan){
+	    .destination = m->destination, .source = m->source, .type = m->type, .tree_fd = -1};
+	bool bind = m->type && strcmp(m->type, "bind") == 0;
+
+	for (size_t k = 0; m->options[k]; k++) {
+		const char *o = m->options[k];
+		const struct mount_option *mo = NULL;
+		for (size_t j = 0; j < ARRAY_SIZE(options); j++)
+			if (strcmp(options[j].name, o) == 0)
+				mo = &options[j];
+		if (!mo) {
+			if (strcmp(o, "tmpcopyup") == 0) {
+				p->tmpcopyup = true;
+				continue;
+			}
+			if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0 ||
+			    strncmp(o, "idmap=", 6) == 0)
+				return cell_error_set(err, ENOTSUP,
+						      "mounts[%zu].options: \"%s\": id-mapped mounts are not "
+						      "supported by this version of cellrt",
+						      i, o);
+			if (append_data(&p->data, o) < 0)
+				return cell_error_set(err, ENOMEM, "out of memory");
+			continue;
+		}
+		switch (mo->what) {
+		case OPT_ATTR:
+			apply_attr(&p->attr_set, &p->attr_clr, mo);
+			break;
+		case OPT_RATTR:
+			apply_attr(&p->rattr_set, &p->rattr_clr, mo);
+			break;
+		case OPT_SB:
+			p->sb_flags = (p->sb_flags & ~(unsigned long)mo->clr) | (unsigned long)mo->set;
+			break;
+		case OPT_PROPAGATION:
+			p->propagation = (unsigned long)mo->set;
+			break;
+		case OPT_BIND:
+			bind = true;
+			break;
+		case OPT_RBIND:
+			bind = true;
+			p->recursive = true;
+			break;
+		case OPT_IGNORE:
+			break;
+		default:
+			break;
+		}
+	}
+	if (m->n_uid_mappings || m->n_gid_mappings)
+		return cell_error_set(err, ENOTSUP,
+				      "mounts[%zu]: id-mapped mounts (uidMappings/gidMappings) are not "
+				      "supported by this version of cellrt",
+				      i);
+
+	if (bind) {
+		p->kind = MOUNT_KIND_BIND;
+		if (!m->source || !*m->source)
+			return cell_error_set(err, EINVAL,
+					      "mounts[%zu].source: required for a bind mount of %s", i,
+					      m->destination);
+		struct stat st;
+		if (fstatat(bundle_fd, m->source, &st, 0) < 0)
+			return cell_error_errno(err, errno, "mounts[%zu]: bind source %s", i, m->source);
+		p->source_is_dir = S_ISDIR(st.st_mode);
+		if (mount_have_new_api()) {
+			unsigned flags =
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (p->recursive ? AT_RECURSIVE : 0);
+			p->tree_fd = (int)syscall(SYS_open_tree, bundle_fd, m->source, flags);
+			if (p->tree_fd < 0)
+				return cell_error_errno(err, errno, "mounts[%zu]: open bind source %s", i,
+							m->source);
+		}
+		return 0;
+	}
+	if (m->type && (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)) {
+		p->kind = MOUNT_KIND_CGROUP;
+		return 0;
+	}
+	if (!m->type || !*m->type)
+		return cell_error_set(err, EINVAL,
+				      "mounts[%zu].type: required for a mount of %s that is not a bind", i,
+				      m->destination);
+	p->kind = MOUNT_KIND_FS;
+	return 0;
+}
+
+/* Classic MS_* flags for the attributes, for mount(2). */
+static unsigned long attrs_to_ms(uint64_t a)
+{
+	unsigned long f = 0;
+	if (a & MOUNT_ATTR_RDONLY)
+		f |= MS_RDONLY;
+	if (a & MOUNT_ATTR_NOSUID)
+		f |= MS_NOSUID;
+	if (a & MOUNT_ATTR_NODEV)
+		f |= MS_NODEV;
+	if (a & MOUNT_ATTR_NOEXEC)
+		f |= MS_NOEXEC;
+	if (a & MOUNT_ATTR_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (a & MOUNT_ATTR_NOSYMFOLLOW)
+		f |= MS_NOSYMFOLLOW;
+	switch (a & MOUNT_ATTR__ATIME) {
+	case MOUNT_ATTR_NOATIME:
+		f |= MS_NOATIME;
+		break;
+	case MOUNT_ATTR_STRICTATIME:
+		f |= MS_STRICTATIME;
+		break;
+	default:
+		break;
+	}
+	return f;
+}
+
+int mount_setattr_fd(int fd, bool rec, uint64_t set, uint64_t clr, unsigned long propagation)
+{
+	if (!set && !clr && !propagation)
+		return 0;
+	if (mount_have_new_api()) {
+		struct mount_attr attr = {
+		    .attr_set = set, .attr_clr = clr, .propagation = propagation & ~(unsigned long)MS_REC};
+		unsigned flags = AT_EMPTY_PATH | ((rec || (propagation & MS_REC)) ? AT_RECURSIVE : 0);
+		if (syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof(attr)) < 0)
+			return -errno;
+		return 0;
+	}
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (set || clr) {
+		/* A remount must restate every flag it keeps: start from the
+		 * current ones, so that locked flags of a mount made in another
+		 * user namespace stay (the kernel refuses to drop them). */
+		struct statvfs sv;
+		if (statvfs(proc, &sv) < 0)
+			return -errno;
+		unsigned long cur = 0;
+		if (sv.f_flag & ST_RDONLY)
+			cur |= MS_RDONLY;
+		if (sv.f_flag & ST_NOSUID)
+			cur |= MS_NOSUID;
+		if (sv.f_flag & ST_NODEV)
+			cur |= MS_NODEV;
+		if (sv.f_flag & ST_NOEXEC)
+			cur |= MS_NOEXEC;
+		if (sv.f_flag & ST_NOATIME)
+			cur |= MS_NOATIME;
+		if (sv.f_flag & ST_NODIRATIME)
+			cur |= MS_NODIRATIME;
+		if (sv.f_flag & ST_RELATIME)
+			cur |= MS_RELATIME;
+		if (clr & MOUNT_ATTR__ATIME)
+			cur &= ~(unsigned long)(MS_NOATIME | MS_RELATIME | MS_STRICTATIME);
+		unsigned long want =
+		    (cur & ~attrs_to_ms(clr & ~(uint64_t)MOUNT_ATTR__ATIME)) | attrs_to_ms(set);
+		if (mount(NULL, proc, NULL, MS_BIND | MS_REMOUNT | want | (rec ? MS_REC : 0), NULL) < 0)
+			return -errno;
+	}
+	if (propagation && mount(NULL, proc, NULL, propagation, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The kernel explains fsconfig() failures in the context's log; fold that
+ * into the report. */
+static void append_fs_log(int fsfd, struct init_error *e)
+{
+	char buf[256];
+	ssize_t n = read(fsfd, buf, sizeof(buf) - 1);
+	if (n <= 2)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	size_t len = strlen(e->text);
+	snprintf(e->text + len, sizeof(e->text) - len, " (%s)", buf + 2);
+}
+
+static int fs_config_data(int fsfd, const char *data)
+{
+	if (!data)
+		return 0;
+	char buf[4096];
+	if (strlen(data) >= sizeof(buf))
+		return -E2BIG;
+	strcpy(buf, data);
+	char *save = NULL;
+	for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(o, '=');
+		int r;
+		if (eq) {
+			*eq = '\0';
+			r = fsconfig(fsfd, FSCONFIG_SET_STRING, o, eq + 1, 0);
+		} else {
+			r = fsconfig(fsfd, FSCONFIG_SET_FLAG, o, NULL, 0);
+		}
+		if (r < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static const char *const sb_flag_names[][2] = {
+    {"sync", (const char *)MS_SYNCHRONOUS},  {"dirsync", (const char *)MS_DIRSYNC},
+    {"lazytime", (const char *)MS_LAZYTIME}, {"mand", (const char *)MS_MANDLOCK},
+    {"silent", (const char *)MS_SILENT},
+};
+
+/* Returns the attached mount's fd, for later changes to it. */
+static int fs_mount_new(const char *type, const char *source, uint64_t attrs, unsigned long sb,
+			const char *data, int target_fd, const char *what, struct init_error *e)
+{
+	_cleanup_close_ int fsfd = fsopen(type, FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return init_fail(e, errno, "mount %s on %s: open file system", type, what);
+	if (source && *source && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+		return init_fail(e, errno, "mount %s on %s: source %s", type, what, source);
+	for (size_t i = 0; i < ARRAY_SIZE(sb_flag_names); i++)
+		if ((sb & (unsigned long)sb_flag_names[i][1]) &&
+		    fsconfig(fsfd, FSCONFIG_SET_FLAG, sb_flag_names[i][0], NULL, 0) < 0)
+			return init_fail(e, errno, "mount %s on %s: option %s", type, what,
+					 sb_flag_names[i][0]);
+	int r = fs_config_data(fsfd, data);
+	if (r < 0) {
+		init_fail(e, r, "mount %s on %s: options \"%s\"", type, what, data);
+		append_fs_log(fsfd, e);
+		return r;
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		r = init_fail(e, errno, "mount %s on %s", type, what);
+		append_fs_log(fsfd, e);
+		return r;
+	}
+	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)attrs);
+	if (mfd < 0)
+		return init_fail(e, errno, "mount %s on %s: create mount", type, what);
+	if (move_mount(mfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return init_fail(e, errno, "mount %s on %s: attach", type, what);
+	return TAKE_FD(mfd);
+}
+
+/* The classic way, for kernels without the new API; returns an O_PATH fd of
+ * the new mount. */
+static int fs_mount_classic(const char *type, const char *source, uint64_t attrs, unsigned long sb,
+			    const char *data, int target_fd, const char *what, struct init_error *e)
+{
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target_fd);
+	if (mount(source && *source ? source : type, proc, type, attrs_to_ms(attrs) | sb, data) < 0)
+		return init_fail(e, errno, "mount %s on %s", type, what);
+	/* The old fd still names the covered directory; the path names the mount. */
+	int fd = open(proc, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return init_fail(e, errno, "mount %s on %s: reopen", type, what);
+	return fd;
+}
+
+static int fs_mount(const char *type, const char *source, uint64_t attrs, unsigned long sb, const char *data,
+		    int target_fd, const char *what, struct init_error *e)
+{
+	if (mount_have_new_api())
+		return fs_mount_new(type, source, attrs, sb, data, target_fd, what, e);
+	return fs_mount_classic(type, source, attrs, sb, data, target_fd, what, e);
+}
+
+int mount_fs_at(const char *type, const char *source, uint64_t attrs, const char *data, int target_fd,
+		const char *what, struct init_error *e)
+{
+	int fd = fs_mount(type, source, attrs, 0, data, target_fd, what, e);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+int mount_bind_at(int src_dirfd, const char *src_path, int target_fd, bool rec, uint64_t attrs,
+		  const char *what, struct init_error *e)
+{
+	const char *shown = *src_path ? src_path : what;
+	if (mount_have_new_api()) {
+		unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0) |
+				 (*src_path ? 0 : AT_EMPTY_PATH);
+		_cleanup_close_ int tree = (int)syscall(SYS_open_tree, src_dirfd, src_path, flags);
+		if (tree < 0)
+			return init_fail(e, errno, "bind %s on %s", shown, what);
+		if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+		    0)
+			return init_fail(e, errno, "bind %s on %s: attach", shown, what);
+		int r = mount_setattr_fd(tree, false, attrs, 0, 0);
+		if (r < 0)
+			return init_fail(e, r, "bind %s on %s: set flags", shown, what);
+		return 0;
+	}
+	char src[4096], dst[64];
+	if (*src_path && (src_path[0] == '/' || src_dirfd == AT_FDCWD))
+		snprintf(src, sizeof(src), "%s", src_path);
+	else
+		snprintf(src, sizeof(src), "/proc/self/fd/%d%s%s", src_dirfd, *src_path ? "/" : "", src_path);
+	snprintf(dst, sizeof(dst), "/proc/self/fd/%d", target_fd);
+	if (mount(src, dst, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0)
+		return init_fail(e, errno, "bind %s on %s", shown, what);
+	if (attrs) {
+		_cleanup_close_ int fd = open(dst, O_PATH | O_CLOEXEC);
+		int r = fd < 0 ? -errno : mount_setattr_fd(fd, false, attrs, 0, 0);
+		if (r < 0)
+			return init_fail(e, r, "bind %s on %s: set flags", shown, what);
+	}
+	return 0;
+}
+
+/* tmpcopyup: what the image had under a tmpfs mount point shows through it,
+ * copied (one level of files, directories and symlinks, recursively). */
+static int copy_tree(int from, int to, int depth, struct init_error *e, const char *what)
+{
+	if (depth > 64)
+		return init_fail(e, ELOOP, "tmpcopyup %s: too deep", what);
+	int dup = fcntl(from, F_DUPFD_CLOEXEC, 3);
+	if (dup < 0)
+		return init_fail(e, errno, "tmpcopyup %s", what);
+	_cleanup_closedir_ DIR *d = fdopendir(dup);
+	if (!d) {
+		close(dup);
+		return init_fail(e, errno, "tmpcopyup %s", what);
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+		struct stat st;
+		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+			continue;
+		if (fstatat(from, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return init_fail(e, errno, "tmpcopyup %s/%s", what, n);
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(to, n, st.st_mode & 07777) < 0 && errno != EEXIST)
+				return init_fail(e, errno, "tmpcopyup %s/%s", what, n);
+			_cleanup_close_ int sf =
+			    openat(from, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int tf =
+			    openat(to, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sf < 0 || tf < 0)
+				return init_fail(e, errno, "tmpcopyup %s/%s", what, n);
+			int r = copy_tree(sf, tf, depth + 1, e, what);
+			if (r < 0)
+				return r;
+			fchmod(tf, st.st_mode & 07777);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t len = readlinkat(from, n, target, sizeof(target) - 1);
+			if (len < 0)
+				return init_fail(e, errno, "tmpcopyup %s/%s", what, n);
+			target[len] = '\0';
+			if (symlinkat(target, to, n) < 0 && errno != EEXIST)
+				return init_fail(e, errno, "tmpcopyup %s/%s", what, n);
+		} else if (S_ISREG(st.st_mode)) {
+			_cleanup_close_ int sf = openat(from, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int tf = openat(
+			    to, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+			if (sf < 0 || tf < 0)
+				return init_fail(e, errno, "tmpcopyup %s/%s", what, n);
+			char buf[65536];
+			ssize_t k;
+			while ((k = read(sf, buf, sizeof(buf))) > 0)
+				if (write(tf, buf, (size_t)k) != k)
+					return init_fail(e, errno ? errno : EIO, "tmpcopyup %s/%s", what, n);
+			if (k < 0)
+				return init_fail(e, errno, "tmpcopyup %s/%s", what, n);
+		} else {
+			continue; /* devices and fifos are not copied */
+		}
+		fchownat(to, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+	}
+	return 0;
+}
+
+static int apply_fs(const struct mount_plan *p, const struct mount_ctx *ctx, struct init_error *e)
+{
+	const char *dest = p->destination;
+	_cleanup_close_ int target =
+	    path_open_in_root(ctx->rootfd, dest, O_PATH | O_DIRECTORY, PATH_CREATE_DIRS, 0755);
+	if (target < 0)
+		return init_fail(e, target, "mount %s on %s: create mount point", p->type, dest);
+
+	_cleanup_close_ int below = -EBADF;
+	if (p->tmpcopyup) {
+		below = path_open_in_root(ctx->rootfd, dest, O_RDONLY | O_DIRECTORY, PATH_CREATE_NONE, 0);
+		if (below < 0)
+			return init_fail(e, below, "tmpcopyup %s", dest);
+	}
+
+	_cleanup_close_ int mfd =
+	    fs_mount(p->type, p->source, p->attr_set, p->sb_flags, p->data, target, dest, e);
+	if (mfd < 0 && ctx->in_userns && -mfd == EPERM) {
+		/* Inside a user namespace the kernel refuses sysfs without our own
+		 * network namespace and mqueue without our own ipc namespace: show
+		 * the host's, read-only where asked, as runc does. */
+		const char *host = strcmp(p->type, "sysfs") == 0    ? "/sys"
+				   : strcmp(p->type, "mqueue") == 0 ? "/dev/mqueue"
+								    : NULL;
+		if (host)
+			return mount_bind_at(AT_FDCWD, host, target, true, p->attr_set, dest, e);
+	}
+	if (mfd < 0)
+		return mfd;
+	int r = mount_setattr_fd(mfd, true, p->rattr_set, p->rattr_clr, 0);
+	if (r == 0)
+		r = mount_setattr_fd(mfd, false, 0, 0, p->propagation);
+	if (r < 0)
+		return init_fail(e, r, "mount %s on %s: set flags", p->type, dest);
+	if (below >= 0) {
+		_cleanup_close_ int top =
+		    path_open_in_root(ctx->rootfd, dest, O_RDONLY | O_DIRECTORY, PATH_CREATE_NONE, 0);
+		if (top < 0)
+			return init_fail(e, top, "tmpcopyup %s", dest);
+		r = copy_tree(below, top, 0, e, dest);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int apply_bind(const struct mount_plan *p, const struct mount_ctx *ctx, struct init_error *e)
+{
+	const char *dest = p->destination;
+	_cleanup_close_ int target = path_open_in_root(ctx->rootfd, dest, O_PATH,
+						       p->source_is_dir ? PATH_CREATE_DIRS : PATH_CREATE_FILE,
+						       p->source_is_dir ? 0755 : 0644);
+	if (target < 0)
+		return init_fail(e, target, "bind %s on %s: create mount point", p->source, dest);
+
+	int mnt = p->tree_fd;
+	_cleanup_close_ int classic = -EBADF;
+	if (mnt >= 0) {
+		if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return init_fail(e, errno, "bind %s on %s", p->source, dest);
+	} else {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target);
+		if (mount(p->source, proc, NULL, MS_BIND | (p->recursive ? MS_REC : 0), NULL) < 0)
+			return init_fail(e, errno, "bind %s on %s", p->source, dest);
+		classic = open(proc, O_PATH | O_CLOEXEC);
+		if (classic < 0)
+			return init_fail(e, errno, "bind %s on %s: reopen", p->source, dest);
+		mnt = classic;
+	}
+	/* Never share mount events with the host unless asked to. */
+	int r = mount_setattr_fd(mnt, false, 0, 0, p->propagation ? p->propagation : ctx->bind_propagation);
+	if (r == 0)
+		r = mount_setattr_fd(mnt, false, p->attr_set, p->attr_clr, 0);
+	if (r == 0)
+		r = mount_setattr_fd(mnt, true, p->rattr_set, p->rattr_clr, 0);
+	if (r < 0)
+		return init_fail(e, r, "bind %s on %s: set flags", p->source, dest);
+	return 0;
+}
+
+/* One hierarchy under the cgroup mount point dirfd: a fresh cgroup file
+ * system inside our cgroup namespace, or a bind of our cgroup directory. */
+static int mount_one_hierarchy(const struct cgroup_mount_source *s, int dirfd, const char *what,
+			       uint64_t attrs, bool fresh, struct init_error *e)
+{
+	if (!fresh)
+		return mount_bind_at(AT_FDCWD, s->host_dir, dirfd, false, attrs, what, e);
+	return mount_fs_at(s->unified ? "cgroup2" : "cgroup", "cgroup", attrs,
+			   s->unified ? NULL : s->controllers, dirfd, what, e);
+}
+
+static int apply_cgroup(const struct mount_plan *p, const struct mount_ctx *ctx, struct init_error *e)
+{
+	const struct cgroup_mount_info *cg = ctx->cg;
+	const char *dest = p->destination;
+	/* Read-only unless the config says rw. */
+	uint64_t attrs = (p->attr_set | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (!(p->attr_clr & MOUNT_ATTR_RDONLY) || (p->attr_set & MOUNT_ATTR_RDONLY))
+		attrs |= MOUNT_ATTR_RDONLY;
+	bool fresh = ctx->cgroupns;
+	_cleanup_close_ int target =
+	    path_open_in_root(ctx->rootfd, dest, O_PATH | O_DIRECTORY, PATH_CREATE_DIRS, 0755);
+	if (target < 0)
+		return init_fail(e, target, "mount cgroup on %s: create mount point", dest);
+	if (!cg || cg->n_sources == 0)
+		return 0;
+	if (cg->v2_only)
+		return mount_one_hierarchy(&cg->sources[0], target, dest, attrs, fresh, e);
+
+	/* v1 and hybrid: a tmpfs holding one directory per hierarchy. */
+	int r = mount_fs_at("tmpfs", "tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			    "mode=755", target, dest, e);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int tmpfs =
+	    path_open_in_root(ctx->rootfd, dest, O_RDONLY | O_DIRECTORY, PATH_CREATE_NONE, 0);
+	if (tmpfs < 0)
+		return init_fail(e, tmpfs, "mount cgroup on %s", dest);
+	for (size_t i = 0; i < cg->n_sources; i++) {
+		const struct cgroup_mount_source *s = &cg->sources[i];
+		const char *name = s->unified ? "unified" : s->name;
+		char what[512];
+		snprintf(what, sizeof(what), "%s/%s", dest, name);
+		if (mkdirat(tmpfs, name, 0755) < 0 && errno != EEXIST)
+			return init_fail(e, errno, "mount cgroup: create %s", what);
+		_cleanup_close_ int sub = openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return init_fail(e, errno, "mount cgroup: open %s", what);
+		r = mount_one_hierarchy(s, sub, what, attrs, fresh, e);
+		if (r < 0)
+			return r;
+		/* "cpu,cpuacct" is also reachable as "cpu" and "cpuacct". */
+		if (strchr(name, ',')) {
+			char list[256];
+			snprintf(list, sizeof(list), "%s", name);
+			char *save = NULL;
+			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+				if (symlinkat(name, tmpfs, t) < 0 && errno != EEXIST)
+					return init_fail(e, errno, "mount cgroup: link %s/%s", dest, t);
+		}
+	}
+	if (attrs & MOUNT_ATTR_RDONLY) {
+		_cleanup_close_ int top =
+		    path_open_in_root(ctx->rootfd, dest, O_PATH | O_DIRECTORY, PATH_CREATE_NONE, 0);
+		r = top < 0 ? top : mount_setattr_fd(top, false, MOUNT_ATTR_RDONLY, 0, 0);
+		if (r < 0)
+			return init_fail(e, r, "mount cgroup on %s: make read-only", dest);
+	}
+	return 0;
+}
+
+int mount_plan_apply(const struct mount_plan *p, const struct mount_ctx *ctx, struct init_error *e)
+{
+	switch (p->kind) {
+	case MOUNT_KIND_FS:
+		return apply_fs(p, ctx, e);
+	case MOUNT_KIND_BIND:
+		return apply_bind(p, ctx, e);
+	case MOUNT_KIND_CGROUP:
+		return apply_cgroup(p, ctx, e);
+	default:
+		return init_fail(e, EINVAL, "mount on %s: unknown kind", p->destination);
+	}
+}

@@ -1,0 +1,27 @@
+/* The attributes of the container's process that the child sets on itself
+ * before it execs: resource limits, OOM score, I/O priority, scheduler,
+ * personality, the user and groups, and the lookup of the executable. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "spec/config.h"
+#include "sync.h"
+
+int process_set_rlimits(const struct oci_process *p, struct init_error *e);
+int process_set_oom_score_adj(const struct oci_process *p, struct init_error *e);
+int process_set_io_priority(const struct oci_process *p, struct init_error *e);
+int process_set_scheduler(const struct oci_process *p, struct init_error *e);
+int process_set_personality(const struct oci_linux *l, struct init_error *e);
+
+/* setgroups (unless keep_groups), setresgid, setresuid. */
+int process_set_user(const struct oci_process *p, bool keep_groups, struct init_error *e);
+
+/* Find the executable for args[0] the way execvp would, with PATH from env
+ * (or the default one), relative names resolved against the current
+ * directory. Writes the path into out. */
+int process_find_executable(const char *arg0, char *const *env, char *out, size_t len, struct init_error *e);
+
+/* Mark fds 3 .. 3+preserve-1 inheritable and everything above close-on-exec. */
+int process_prepare_fds(int preserve, struct init_error *e);

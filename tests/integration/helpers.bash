@@ -1,0 +1,111 @@
+# Shared by every bats file: a fresh busybox bundle per test, cellrt bound to
+# the test's own state root, and a teardown that proves nothing was left
+# behind (containers, mounts, cgroups).
+# shellcheck shell=bash
+
+TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+CELLRT=${CELLRT:-$TOP/build/cellrt}
+ROOTFS_CACHE=$TOP/tests/.cache/busybox-rootfs
+
+ensure_rootfs() {
+	[ -x "$ROOTFS_CACHE/bin/busybox" ] && return 0
+	mkdir -p "$TOP/tests/.cache"
+	local tmp="$ROOTFS_CACHE.tmp.$$"
+	"$TOP/scripts/busybox-rootfs.sh" "$tmp"
+	mv -T "$tmp" "$ROOTFS_CACHE" 2>/dev/null || rm -rf "$tmp"
+}
+
+# A new bundle in $BUNDLE with the default spec, no terminal, a writable
+# root (tests leave marks in it), running `true`.
+setup_bundle() {
+	ensure_rootfs
+	BUNDLE=$(mktemp -d /tmp/cell-test.XXXXXX)
+	STATE=$(mktemp -d /tmp/cell-state.XXXXXX)
+	cp -a "$ROOTFS_CACHE" "$BUNDLE/rootfs"
+	(cd "$BUNDLE" && "$CELLRT" spec)
+	update_config '.process.terminal = false | .process.args = ["true"] | .root.readonly = false'
+	CID="t$$-${BATS_TEST_NUMBER}"
+}
+
+# jq filter (with jq's own options before it) applied to the bundle's config.
+update_config() {
+	jq "$@" "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
+	mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+# The process's args, one per argument.
+set_args() {
+	local a
+	a=$(printf '%s\n' "$@" | jq -R . | jq -cs .)
+	update_config --argjson a "$a" '.process.args = $a'
+}
+
+# Run a shell command line inside the container.
+set_cmd() {
+	set_args sh -c "$1"
+}
+
+cellrt() {
+	"$CELLRT" --root "$STATE" "$@"
+}
+
+# Start a detached container running the given shell command (default: sleep),
+# with its output in $BUNDLE/out.
+run_detached() {
+	set_cmd "${1:-sleep 1000}"
+	"$CELLRT" --root "$STATE" run -d --bundle "$BUNDLE" "$CID" </dev/null >"$BUNDLE/out" 2>&1
+}
+
+container_pid() {
+	cellrt state "$1" | jq -r .pid
+}
+
+container_status() {
+	cellrt state "$1" | jq -r .status
+}
+
+# Wait until a condition holds (up to ~5 s).
+wait_for() {
+	local i
+	for i in $(seq 1 100); do
+		if "$@"; then return 0; fi
+		sleep 0.05
+	done
+	"$@"
+}
+
+# Deletes what the test left running, then fails the test if anything of the
+# containers remains: mounts under the bundle, cgroups named after them.
+teardown_bundle() {
+	local leftovers="" id
+	if [ -n "${STATE:-}" ] && [ -d "$STATE" ]; then
+		for id in $("$CELLRT" --root "$STATE" list -q 2>/dev/null); do
+			"$CELLRT" --root "$STATE" delete -f "$id" >/dev/null 2>&1 ||
+				leftovers="$leftovers undeletable-container:$id"
+		done
+	fi
+	if [ -n "${BUNDLE:-}" ] && grep -q " $BUNDLE" /proc/self/mountinfo; then
+		leftovers="$leftovers mounts-under-$BUNDLE"
+	fi
+	if [ -n "${CID:-}" ]; then
+		local cg
+		cg=$(find /sys/fs/cgroup -maxdepth 5 -type d -name "${CID}*" 2>/dev/null | head -3)
+		if [ -n "$cg" ]; then
+			leftovers="$leftovers cgroups:$cg"
+			echo "$cg" | xargs -r rmdir 2>/dev/null || true
+		fi
+	fi
+	rm -rf "${BUNDLE:-/nonexistent}" "${STATE:-/nonexistent}"
+	if [ -n "$leftovers" ]; then
+		echo "left behind:$leftovers" >&2
+		return 1
+	fi
+}
+
+setup() {
+	setup_bundle
+}
+
+teardown() {
+	teardown_bundle
+}

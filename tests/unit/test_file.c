@@ -1,0 +1,59 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/file.h"
+#include "tap.h"
+
+static int tmpdir(char *buf)
+{
+	strcpy(buf, "/tmp/cell-test-file-XXXXXX");
+	if (!mkdtemp(buf))
+		return -1;
+	return open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+TEST(atomic_write_then_read)
+{
+	char dir[64];
+	_cleanup_close_ int dfd = tmpdir(dir);
+	ASSERT_TRUE(dfd >= 0);
+	ASSERT_EQ(0, write_file_atomic(dfd, "rec", "hello", 5, 0600));
+	ASSERT_EQ(0, write_file_atomic(dfd, "rec", "world!", 6, 0600));
+	_cleanup_free_ char *s = NULL;
+	size_t len = 0;
+	ASSERT_EQ(0, read_file_at(dfd, "rec", 1024, &s, &len));
+	ASSERT_EQ(6, len);
+	ASSERT_STREQ("world!", s);
+	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, dir));
+	ASSERT_EQ(-1, access(dir, F_OK));
+}
+
+TEST(read_refuses_oversized)
+{
+	char dir[64];
+	_cleanup_close_ int dfd = tmpdir(dir);
+	ASSERT_EQ(0, write_file_at(dfd, "big", "0123456789", 10, 0600));
+	char *s = NULL;
+	ASSERT_EQ(-EFBIG, read_file_at(dfd, "big", 4, &s, NULL));
+	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, dir));
+}
+
+TEST(remove_tree_does_not_follow_symlinks)
+{
+	char dir[64], outside[64];
+	_cleanup_close_ int dfd = tmpdir(dir);
+	_cleanup_close_ int ofd = tmpdir(outside);
+	ASSERT_EQ(0, write_file_at(ofd, "keep", "x", 1, 0600));
+	ASSERT_EQ(0, mkdirat(dfd, "a", 0755));
+	ASSERT_EQ(0, mkdirat(dfd, "a/b", 0755));
+	ASSERT_EQ(0, symlinkat(outside, dfd, "a/b/link"));
+	ASSERT_EQ(0, write_file_at(dfd, "a/b/f", "y", 1, 0600));
+	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, dir));
+	ASSERT_EQ(0, faccessat(ofd, "keep", F_OK, 0));
+	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, outside));
+	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, "/tmp/does-not-exist-cell-test"));
+}
