@@ -64,6 +64,11 @@ container_status() {
 	cellrt state "$1" | jq -r .status
 }
 
+# For wait_for: true once container $1 is in status $2.
+status_is() {
+	[ "$(container_status "$1")" = "$2" ]
+}
+
 # Wait until a condition holds (up to ~5 s).
 wait_for() {
 	local i

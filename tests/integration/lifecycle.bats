@@ -18,7 +18,7 @@ load helpers
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"cannot start container $CID: it is running, not created"* ]]
 	cellrt kill "$CID" KILL
-	wait_for test "$(container_status "$CID")" = stopped
+	wait_for status_is "$CID" stopped
 	cellrt delete "$CID"
 	run cellrt state "$CID"
 	[ "$status" -ne 0 ]
@@ -45,7 +45,7 @@ load helpers
 	run_detached
 	pid=$(container_pid "$CID")
 	kill -9 "$pid"
-	wait_for test "$(container_status "$CID")" = stopped
+	wait_for status_is "$CID" stopped
 	[ "$(container_pid "$CID")" = 0 ]
 	cellrt delete "$CID"
 }
@@ -105,7 +105,7 @@ load helpers
 	cellrt kill "$CID" USR1
 	wait_for test -e "$BUNDLE/rootfs/tmp/usr1"
 	cellrt kill "$CID" 15
-	wait_for test "$(container_status "$CID")" = stopped
+	wait_for status_is "$CID" stopped
 	cellrt delete "$CID"
 	run cellrt kill "$CID" SIGKILL
 	[ "$status" -ne 0 ]
@@ -114,7 +114,7 @@ load helpers
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'unknown signal "NOTASIGNAL"'* ]]
 	cellrt kill "$CID" SIGKILL
-	wait_for test "$(container_status "$CID")" = stopped
+	wait_for status_is "$CID" stopped
 }
 
 @test "kill --all reaches every process of a container without a pid namespace" {
@@ -122,10 +122,10 @@ load helpers
 	run_detached 'sleep 1000 & sleep 1000 & wait'
 	sleep 0.2
 	cg_procs=$(find /sys/fs/cgroup/pids -type d -name "$CID" | head -1)/cgroup.procs
-	wait_for test "$(wc -l <"$cg_procs")" -ge 3
+	wait_for sh -c "[ \$(wc -l <$cg_procs) -ge 3 ]"
 	cellrt kill --all "$CID" KILL
-	wait_for test "$(container_status "$CID")" = stopped
-	wait_for test "$(wc -l <"$cg_procs")" -eq 0
+	wait_for status_is "$CID" stopped
+	wait_for sh -c "[ \$(wc -l <$cg_procs) -eq 0 ]"
 }
 
 @test "run returns the container's exit status, and 128+N for a signal" {
