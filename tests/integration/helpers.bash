@@ -21,6 +21,8 @@ setup_bundle() {
 	ensure_rootfs
 	BUNDLE=$(mktemp -d /tmp/cell-test.XXXXXX)
 	STATE=$(mktemp -d /tmp/cell-state.XXXXXX)
+	# Reachable by the ids a user namespace maps container root to.
+	chmod 755 "$BUNDLE"
 	cp -a "$ROOTFS_CACHE" "$BUNDLE/rootfs"
 	(cd "$BUNDLE" && "$CELLRT" spec)
 	update_config '.process.terminal = false | .process.args = ["true"] | .root.readonly = false'

@@ -91,13 +91,20 @@ int rootfs_pivot(int rootfd, bool no_pivot, struct init_error *e)
 			return init_fail(e, errno, "chdir /");
 		return 0;
 	}
-	/* pivot_root(".", ".") stacks the old root under the new one, at the
-	 * same place; unmounting "." then removes the old root (the trick
-	 * from lxc), with no directory needed inside the container. */
+	/* pivot_root(".", ".") stacks the old root on the new one, at the same
+	 * place; unmounting "." then removes the old root (the trick from lxc),
+	 * with no directory needed inside the container. Before that, the old
+	 * root (and only it: "." would name the new root, whose shared binds
+	 * must stay shared) becomes a slave, so that unmounting it never
+	 * propagates to the host. */
+	_cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldroot < 0)
+		return init_fail(e, errno, "open the old root");
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return init_fail(e, errno, "pivot_root");
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return init_fail(e, errno, "detach the old root from the host's propagation");
+	int r = mount_setattr_fd(oldroot, true, 0, 0, MS_SLAVE | MS_REC);
+	if (r < 0)
+		return init_fail(e, r, "detach the old root from the host's propagation");
 	if (umount2(".", MNT_DETACH) < 0)
 		return init_fail(e, errno, "unmount the old root");
 	if (chdir("/") < 0)

@@ -429,6 +429,8 @@ static int spawn(struct create *cr, cell_error **err)
 	}
 	cr->child = (pid_t)pid;
 	cr->pidfd = pidfd;
+	log_debug("container %s: cloned the init as %ld%s", cr->o->id, pid,
+		  cr->plan.two_stage ? " (stage one)" : "");
 	/* The child has its copies; ours would only keep mounts and fifos alive. */
 	for (size_t i = 0; i < cr->plan.n_mounts; i++)
 		mount_plan_release(&cr->plan.mounts[i]);
@@ -508,6 +510,7 @@ static int talk_to_child(struct create *cr, cell_error **err)
 				return cell_error_errno(err, r, "resume the container init");
 			break;
 		case SYNC_READY:
+			log_debug("container %s: init %d is ready", cr->o->id, (int)cr->pid);
 			return 0;
 		default:
 			return child_error(cr, &msg, -EPROTO, err);
