@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,22 @@ static int wait_for_start(struct init_plan *p, struct init_error *e)
 	return 0;
 }
 
+/* Every signal back to its default, the ones glibc keeps for itself (32, 33)
+ * included: whoever started the runtime may have ignored them, and an
+ * ignored disposition would survive execve. */
+static void reset_signal_dispositions(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} dfl = {SIG_DFL, 0, NULL, 0};
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
+
 static int become_process(struct init_plan *p, const char *exe, struct init_error *e)
 {
 	const struct oci_process *proc = p->config->process;
@@ -210,9 +227,7 @@ static int become_process(struct init_plan *p, const char *exe, struct init_erro
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < _NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+	reset_signal_dispositions();
 	if ((r = caps_prepare(&p->caps, e)) < 0)
 		return r;
 	if ((r = process_set_user(proc, p->keep_groups, e)) < 0)
