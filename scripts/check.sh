@@ -4,7 +4,7 @@
 #   1. style: the tree is formatted with the committed .clang-format
 #   2. unit tests (tests/unit, TAP) in the release build and under ASan+UBSan
 #   3. integration tests (tests/integration, bats) against the ASan+UBSan binaries
-#   4. conformance: crun's own test suite against the release cellrt
+#   4. conformance: crun's own test suite, and podman/docker/containerd, against the release cellrt
 #
 # Each part's TAP goes to build/check/*.tap; the tally reads them all.
 set -u
@@ -48,6 +48,8 @@ CELLRT="$top/build-asan/cellrt" CELL="$top/build-asan/cell" \
 # 4. conformance
 section "conformance: crun's test suite against build/cellrt"
 tests/conformance/crun-suite.sh build/cellrt 2>&1 | tee "$out/crun-suite.tap"
+section "conformance: podman, docker and containerd driving build/cellrt"
+CELLRT="$top/build/cellrt" bats --tap tests/conformance/clients.bats 2>&1 | tee "$out/clients.tap"
 
 # The tally: ok / not ok / ok # SKIP, over every TAP file.
 section "summary"

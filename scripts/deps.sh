@@ -13,6 +13,7 @@ PACKAGES="
   runc crun
   dpkg-dev uidmap iproute2 procps util-linux
   hyperfine time
+  podman docker.io containerd
 "
 
 missing=""
