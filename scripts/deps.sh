@@ -6,14 +6,14 @@ set -eu
 
 PACKAGES="
   gcc make meson ninja-build pkg-config git
-  libjansson-dev libseccomp-dev
+  libjansson-dev libseccomp-dev libcurl4-openssl-dev
   busybox-static
   bats jq python3
   clang clang-format libclang-rt-14-dev
   runc crun
   dpkg-dev uidmap iproute2 procps util-linux
   hyperfine time
-  podman docker.io containerd
+  podman docker.io containerd docker-registry apache2-utils
 "
 
 missing=""
