@@ -17,6 +17,7 @@
 #include "base/json.h"
 #include "base/path.h"
 #include "base/strv.h"
+#include "driver.h"
 
 static const char *const layout_names[] = {"v1", "hybrid", "v2"};
 
@@ -314,6 +315,11 @@ static int cpuset_fill(const char *mountpoint, const char *path, cell_error **er
 	return 0;
 }
 
+static const struct cgroup_driver *driver_of(const struct cgroup *cg)
+{
+	return cg->layout == CGROUP_LAYOUT_V2 ? &cgroup_v2_driver : &cgroup_v1_driver;
+}
+
 int cgroup_create(const struct cgroup *cg, cell_error **err)
 {
 	for (size_t i = 0; i < cg->n_dirs; i++) {
@@ -328,7 +334,7 @@ int cgroup_create(const struct cgroup *cg, cell_error **err)
 		    (r = cpuset_fill(d->mountpoint, d->path, err)) < 0)
 			return r;
 	}
-	return 0;
+	return driver_of(cg)->prepare(cg, err);
 }
 
 int cgroup_enter(const struct cgroup *cg, pid_t pid, cell_error **err)
@@ -571,4 +577,62 @@ int cgroup_from_json(json_t *j, struct cgroup **out, cell_error **err)
 	}
 	*out = TAKE_PTR(cg);
 	return 0;
+}
+
+int cgroup_apply(const struct cgroup *cg, const struct cgroup_resources *r, bool update, cell_error **err)
+{
+	return driver_of(cg)->apply(cg, r, update, err);
+}
+
+int cgroup_freeze(const struct cgroup *cg, bool frozen, cell_error **err)
+{
+	return driver_of(cg)->freeze(cg, frozen, err);
+}
+
+bool cgroup_is_frozen(const struct cgroup *cg)
+{
+	return driver_of(cg)->is_frozen(cg);
+}
+
+int cgroup_stats(const struct cgroup *cg, json_t **out, cell_error **err)
+{
+	return driver_of(cg)->stats(cg, out, err);
+}
+
+int cgroup_oom_open(const struct cgroup *cg, struct cgroup_oom **out, cell_error **err)
+{
+	struct cgroup_oom *w = calloc(1, sizeof(*w));
+	if (!w)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	w->fd = w->aux_fd = -1;
+	int r = driver_of(cg)->oom_open(cg, w, err);
+	if (r < 0) {
+		cgroup_oom_close(w);
+		return r;
+	}
+	w->driver = driver_of(cg);
+	*out = w;
+	return 0;
+}
+
+int cgroup_oom_fd(const struct cgroup_oom *w)
+{
+	return w->fd;
+}
+
+int cgroup_oom_read(struct cgroup_oom *w, uint64_t *kills)
+{
+	return w->driver->oom_read(w, kills);
+}
+
+void cgroup_oom_close(struct cgroup_oom *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->aux_fd >= 0)
+		close(w->aux_fd);
+	free(w->events_dir);
+	free(w);
 }

@@ -26,6 +26,7 @@
 #include "base/strv.h"
 #include "cell-config.h"
 #include "cgroup/cgroup.h"
+#include "cgroup/resources.h"
 #include "lifecycle.h"
 #include "linux/caps.h"
 #include "linux/hooks.h"
@@ -202,7 +203,11 @@ static int setup_cgroup(struct create *cr, cell_error **err)
 {
 	const struct oci_config *c = cr->config;
 	bool disabled = cr->g->cgroup_manager == CGROUP_MANAGER_DISABLED;
-	int r = cgroup_resolve(disabled ? "." : c->linux_.cgroups_path, cr->o->id, &cr->cgroup, err);
+	_cleanup_resources_ struct cgroup_resources *res = NULL;
+	int r = cgroup_resources_from_config(c, &res, err);
+	if (r < 0)
+		return r;
+	r = cgroup_resolve(disabled ? "." : c->linux_.cgroups_path, cr->o->id, &cr->cgroup, err);
 	if (r < 0)
 		return r;
 	if (!disabled) {
@@ -219,6 +224,9 @@ static int setup_cgroup(struct create *cr, cell_error **err)
 			return r;
 		} else {
 			cr->cgroup_made = true;
+			/* The limits hold before the init is even placed there. */
+			if ((r = cgroup_apply(cr->cgroup, res, false, err)) < 0)
+				return r;
 		}
 	}
 	/* What a cgroup mount inside the container shows. */
