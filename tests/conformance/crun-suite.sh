@@ -3,6 +3,7 @@
 # against an OCI runtime, TAP out, one "# file" comment per test file.
 #
 #   crun-suite.sh RUNTIME [test_file ...]      (default: the files in SUITE_FILES)
+#   crun-suite.sh --prepare                    (only fetch and build; prints the directory)
 #
 # The sources are fetched once into tests/.cache/crun with `apt-get source`.
 # When RUNTIME is crun itself, it runs in a private mount namespace with the
@@ -13,7 +14,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache="$top/tests/.cache"
-runtime=$(realpath "$1")
+runtime=
+[ "$1" = --prepare ] || runtime=$(realpath "$1")
 shift
 
 mkdir -p "$cache"
@@ -30,6 +32,10 @@ if [ ! -x "$src/tests/init" ]; then
 	# tests/init.c is the suite's probe inside containers; it wants a config.h.
 	: > "$src/config.h"
 	gcc -static -O2 -DHAVE_ERROR_H -DHAVE_SECCOMP -I"$src" -o "$src/tests/init" "$src/tests/init.c" -lseccomp
+fi
+if [ -z "$runtime" ]; then
+	echo "$src"
+	exit 0
 fi
 
 files="$*"

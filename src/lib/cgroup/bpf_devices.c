@@ -60,7 +60,9 @@ int bpf_devices_build(const struct cgroup_device_rule *rules, size_t n_rules, st
 	p[k++] = LDX_W(R5, R1, 4);
 	p[k++] = LDX_W(R6, R1, 8);
 	/* Last rule first: the first match decides, and a rule that matches
-	 * everything ends the search. */
+	 * everything ends the search (the verifier refuses code that cannot
+	 * be reached, so nothing follows it). */
+	bool complete = false;
 	for (size_t i = n_rules; i-- > 0;) {
 		const struct cgroup_device_rule *r = &rules[i];
 		struct bpf_insn cond[4];
@@ -81,11 +83,15 @@ int bpf_devices_build(const struct cgroup_device_rule *rules, size_t n_rules, st
 		}
 		p[k++] = MOV64_IMM(R0, r->allow ? 1 : 0);
 		p[k++] = EXIT();
-		if (rule_matches_all(r))
+		if (rule_matches_all(r)) {
+			complete = true;
 			break;
+		}
 	}
-	p[k++] = MOV64_IMM(R0, 0);
-	p[k++] = EXIT();
+	if (!complete) {
+		p[k++] = MOV64_IMM(R0, 0);
+		p[k++] = EXIT();
+	}
 	*out = p;
 	*n = k;
 	return 0;
@@ -210,6 +216,7 @@ int bpf_devices_apply(int cgroup_fd, const char *where, const struct cgroup_devi
 	if (prog_fd < 0) {
 		int e = errno;
 		log[sizeof(log) - 1] = '\0';
+		log[strcspn(log, "\n")] = '\0';
 		return cell_error_errno(err, e, "load the device program for cgroup %s%s%s", where,
 					*log ? "; verifier: " : "", log);
 	}
