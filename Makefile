@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 BUILD := build
 ASAN_BUILD := build-asan
 
-.PHONY: all deps build asan demo check check-unit check-integration check-conformance bench install fuzz format clean
+.PHONY: all deps build asan demo check check-vm check-unit check-integration check-conformance bench install fuzz format clean
 
 all: build
 
@@ -32,6 +32,10 @@ demo: build
 
 check: build asan
 	@scripts/check.sh
+
+# Only the pure cgroup v2 guest (tests/vm), TAP on stdout.
+check-vm: build
+	@tests/vm/run.sh $(BUILD)/cellrt
 
 bench: build
 	@bench/run.sh

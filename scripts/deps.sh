@@ -6,12 +6,14 @@ set -eu
 
 PACKAGES="
   gcc make meson ninja-build pkg-config git
-  libjansson-dev libseccomp-dev
+  libjansson-dev libseccomp-dev libsystemd-dev
   busybox-static
   bats jq python3
   clang clang-format libclang-rt-14-dev
   runc crun
   dpkg-dev uidmap iproute2 procps util-linux
+  qemu-system-x86 zstd
+  dbus-daemon python3-dbus python3-gi
 "
 
 missing=""

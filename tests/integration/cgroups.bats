@@ -324,3 +324,34 @@ add_caps() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"systemd is not running"* ]]
 }
+
+@test "--systemd-cgroup: a transient scope through systemd's D-Bus API" {
+	# PID 1 is no systemd here: a scripted systemd1 stands in on a private bus.
+	update_config --arg p "machine.slice:cell:$CID" '.linux.cgroupsPath = $p | .linux.resources.pids = {"limit": 33}'
+	set_cmd 'sleep 1000'
+	log="$BUNDLE/systemd.log"
+	run "$TOP/tests/integration/systemd/with-fake-systemd.sh" "$log" sh -c '
+		"$0" --root "$1" --systemd-cgroup run -d --bundle "$2" "$3" </dev/null >/dev/null 2>"$2/err" || { cat "$2/err"; exit 1; }
+		jq -r ".cgroup.systemd_unit, (.cgroup.dirs[0] | .mountpoint + .path)" "$1/$3/status"
+		"$0" --root "$1" update --pids-limit 44 "$3"
+		"$0" --root "$1" delete -f "$3"' "$CELLRT" "$STATE" "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "cell-$CID.scope" ]
+	[[ "${lines[1]}" == */machine.slice/cell-$CID.scope ]]
+	[ ! -d "${lines[1]}" ]
+	jq -s -e --arg u "cell-$CID.scope" '
+		(.[] | select(.call == "StartTransientUnit")) as $s
+		| $s.unit == $u and $s.mode == "fail" and $s.props.Slice == "machine.slice"
+		  and $s.props.Delegate == true and ($s.props.PIDs | length) == 1 and $s.props.TasksMax == 33
+		and ([.[] | select(.call == "SetUnitProperties" and .props.TasksMax == 44)] | length) == 1
+		and ([.[] | select(.call == "StopUnit" and .unit == $u)] | length) == 1' "$log"
+}
+
+@test "--systemd-cgroup: cgroupsPath must be slice:prefix:name" {
+	update_config '.linux.cgroupsPath = "/not/systemd"'
+	run "$TOP/tests/integration/systemd/with-fake-systemd.sh" "$BUNDLE/systemd.log" \
+		"$CELLRT" --root "$STATE" --systemd-cgroup run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'linux.cgroupsPath: "/not/systemd" is not slice:prefix:name'* ]]
+}

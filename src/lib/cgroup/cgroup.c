@@ -15,9 +15,11 @@
 
 #include "base/file.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/path.h"
 #include "base/strv.h"
 #include "driver.h"
+#include "systemd.h"
 
 static const char *const layout_names[] = {"v1", "hybrid", "v2"};
 
@@ -201,6 +203,8 @@ void cgroup_free(struct cgroup *cg)
 		free(cg->dirs[i].controllers);
 	}
 	free(cg->dirs);
+	free(cg->systemd_unit);
+	free(cg->systemd_slice);
 	free(cg);
 }
 
@@ -473,6 +477,15 @@ void cgroup_thaw_pid(pid_t pid)
 int cgroup_destroy(const struct cgroup *cg, int timeout_ms, cell_error **err)
 {
 	int waited = 0, step = 1;
+	if (cg->systemd_unit) {
+		/* systemd kills what is left of the scope and forgets it; the
+		 * directories it leaves (v1 hierarchies) go below. */
+		cell_error *e = NULL;
+		if (cgroup_systemd_stop(cg, &e) < 0) {
+			log_debug("%s", e->msg);
+			cell_error_free(e);
+		}
+	}
 	for (;;) {
 		bool busy = false;
 		/* Deepest first would matter for sub-cgroups made inside the
@@ -529,7 +542,12 @@ json_t *cgroup_to_json(const struct cgroup *cg)
 			json_object_set_new(o, "controllers", json_string(d->controllers));
 		json_array_append_new(dirs, o);
 	}
-	return json_pack("{s:s, s:o}", "layout", layout_names[cg->layout], "dirs", dirs);
+	json_t *j = json_pack("{s:s, s:o}", "layout", layout_names[cg->layout], "dirs", dirs);
+	if (j && cg->systemd_unit) {
+		json_object_set_new(j, "systemd_unit", json_string(cg->systemd_unit));
+		json_object_set_new(j, "systemd_slice", json_string(cg->systemd_slice));
+	}
+	return j;
 }
 
 int cgroup_from_json(json_t *j, struct cgroup **out, cell_error **err)
@@ -552,6 +570,12 @@ int cgroup_from_json(json_t *j, struct cgroup **out, cell_error **err)
 	if (l == 3)
 		return cell_error_set(err, EINVAL, "cgroup.layout: unknown \"%s\"", layout);
 	cg->layout = (enum cgroup_layout)l;
+	const char *unit = NULL, *slice = NULL;
+	if ((r = json_get_string(j, "cgroup", "systemd_unit", false, &unit, err)) < 0 ||
+	    (r = json_get_string(j, "cgroup", "systemd_slice", false, &slice, err)) < 0)
+		return r;
+	if (unit && (!(cg->systemd_unit = strdup(unit)) || !(cg->systemd_slice = strdup(slice ? slice : ""))))
+		return cell_error_set(err, ENOMEM, "out of memory");
 	size_t n = json_array_size(dirs);
 	cg->dirs = calloc(n ? n : 1, sizeof(*cg->dirs));
 	if (!cg->dirs)
@@ -581,6 +605,12 @@ int cgroup_from_json(json_t *j, struct cgroup **out, cell_error **err)
 
 int cgroup_apply(const struct cgroup *cg, const struct cgroup_resources *r, bool update, cell_error **err)
 {
+	/* systemd's view of the unit first, or a reload of it would undo ours. */
+	if (update && cg->systemd_unit) {
+		int rc = cgroup_systemd_set(cg, r, err);
+		if (rc < 0)
+			return rc;
+	}
 	return driver_of(cg)->apply(cg, r, update, err);
 }
 

@@ -37,6 +37,8 @@ struct cgroup {
 	enum cgroup_layout layout;
 	struct cgroup_dir *dirs;
 	size_t n_dirs;
+	char *systemd_unit;  /* the scope when systemd manages it (systemd.h), else NULL */
+	char *systemd_slice; /* its slice */
 };
 
 /* The layout of this host, read once from /proc/self/mountinfo. */

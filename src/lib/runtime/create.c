@@ -27,6 +27,7 @@
 #include "cell-config.h"
 #include "cgroup/cgroup.h"
 #include "cgroup/resources.h"
+#include "cgroup/systemd.h"
 #include "lifecycle.h"
 #include "linux/caps.h"
 #include "linux/hooks.h"
@@ -59,6 +60,7 @@ struct create {
 	bool dir_made;
 	struct cgroup *cgroup;
 	bool cgroup_made;
+	struct cgroup_resources *resources; /* for systemd, applied once its scope exists */
 	struct init_plan plan;
 	struct cgroup_mount_source *cg_sources;
 	char **env;
@@ -97,6 +99,7 @@ static void create_release(struct create *cr)
 	if (cr->bundle_fd >= 0)
 		close(cr->bundle_fd);
 	cgroup_free(cr->cgroup);
+	cgroup_resources_free(cr->resources);
 	json_decref(cr->record);
 	free(cr->rootfs);
 	free(cr->bundle);
@@ -207,9 +210,16 @@ static int setup_cgroup(struct create *cr, cell_error **err)
 	int r = cgroup_resources_from_config(c, &res, err);
 	if (r < 0)
 		return r;
-	r = cgroup_resolve(disabled ? "." : c->linux_.cgroups_path, cr->o->id, &cr->cgroup, err);
-	if (r < 0)
+	if (cr->g->cgroup_manager == CGROUP_MANAGER_SYSTEMD) {
+		/* The scope can only be made with a process in it: after the clone. */
+		if ((r = cgroup_systemd_resolve(c->linux_.cgroups_path, cr->o->id, &cr->cgroup, err)) < 0)
+			return r;
+		cr->resources = TAKE_PTR(res);
+		disabled = true;
+	} else if ((r = cgroup_resolve(disabled ? "." : c->linux_.cgroups_path, cr->o->id, &cr->cgroup,
+				       err)) < 0) {
 		return r;
+	}
 	if (!disabled) {
 		r = cgroup_create(cr->cgroup, err);
 		if (r < 0 && geteuid() != 0 && (r == -EACCES || r == -EPERM || r == -EROFS)) {
@@ -486,6 +496,14 @@ static int talk_to_child(struct create *cr, cell_error **err)
 
 	if (oci_new_namespace(c, OCI_NS_USER) && (r = userns_write_maps(cr->child, c, err)) < 0)
 		return r;
+	if (cr->resources) {
+		if ((r = cgroup_systemd_start(cr->cgroup, cr->child, cr->resources, cr->o->id, err)) < 0)
+			return r;
+		cr->cgroup_made = true;
+		if ((r = cgroup_create(cr->cgroup, err)) < 0 ||
+		    (r = cgroup_apply(cr->cgroup, cr->resources, false, err)) < 0)
+			return r;
+	}
 	if (cr->cgroup_made && (r = cgroup_enter(cr->cgroup, cr->child, err)) < 0)
 		return r;
 	if ((r = sync_send(cr->sync_fd, SYNC_GO, 0, -1)) < 0)
