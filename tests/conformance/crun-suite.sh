@@ -39,7 +39,7 @@ if [ -z "$runtime" ]; then
 fi
 
 files="$*"
-[ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds}"
+[ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds test_resources test_update test_limits}"
 
 cd "$src"
 for f in $files; do

@@ -44,7 +44,7 @@ copy_binary() {
 	done
 }
 
-for b in bash env jq python3 stat ps; do
+for b in bash env jq python3 stat ps dbus-daemon; do
 	copy_binary "$(command -v "$b")"
 done
 if [ -f "$here/binaries" ]; then
@@ -71,6 +71,21 @@ mkdir -p "$root$py"
 	--exclude='./distutils' --exclude='./site-packages' --exclude='*.opt-1.pyc' --exclude='*.opt-2.pyc' .) |
 	(cd "$root$py" && tar -xf -)
 for so in "$root$py"/lib-dynload/*.so; do
+	ldd "$so" 2>/dev/null | awk '/=> \//{print $3}' | while read -r lib; do copy_file "$lib"; done
+done
+
+# python3-dbus and python3-gi, for the scripted systemd1 of the
+# --systemd-cgroup tests (tests/integration/systemd).
+dist=/usr/lib/python3/dist-packages
+mkdir -p "$root$dist"
+for m in dbus gi _dbus_bindings.cpython-*.so _dbus_glib_bindings.cpython-*.so; do
+	for f in $dist/$m; do
+		[ -e "$f" ] && cp -a "$f" "$root$dist/"
+	done
+done
+typelibs=$(ls -d /usr/lib/*-linux-gnu/girepository-1.0 2>/dev/null | head -1)
+[ -z "$typelibs" ] || { mkdir -p "$root$typelibs" && cp -a "$typelibs/." "$root$typelibs/"; }
+find "$root$dist" -name '*.so' | while read -r so; do
 	ldd "$so" 2>/dev/null | awk '/=> \//{print $3}' | while read -r lib; do copy_file "$lib"; done
 done
 
