@@ -1,11 +1,12 @@
 #!/bin/sh
-# The pure cgroup v2 guest: boots Debian's cloud kernel under qemu (TCG;
-# KVM with CELL_VM_KVM=1) with an initramfs of the built cellrt and the
-# tests (mkinitramfs.sh), and prints the TAP of what ran there:
-# tests/integration/cgroups.bats, every tests/vm/guest/*.bats, and crun's
-# test_resources, test_update and test_limits. One "# vm: NAME" comment
-# before each part. Anything that keeps the guest from reporting is a
-# "not ok" line, never silence.
+# The guests: boots Debian's cloud kernel under qemu (TCG; KVM with
+# CELL_VM_KVM=1) with an initramfs of the built cellrt and the tests
+# (mkinitramfs.sh), twice: with pure cgroup v2, running
+# tests/integration/cgroups.bats, every tests/vm/guest/*.bats and crun's
+# test_resources, test_update and test_limits; then with the v1 hierarchies
+# of older hosts, running cgroups.bats again. It prints the TAP of what ran,
+# one "# vm: LAYOUT/NAME" comment before each part. Anything that keeps a
+# guest from reporting is a "not ok" line, never silence.
 #
 #   tests/vm/run.sh [CELLRT]      (default build/cellrt)
 #
@@ -49,25 +50,31 @@ fi
 
 accel="-accel tcg,thread=multi"
 [ "${CELL_VM_KVM:-0}" = 1 ] && accel="-accel kvm"
-rm -f "$out/console.log" "$out/results.txt"
-# shellcheck disable=SC2086
-timeout "$timeout" "$qemu" $accel -cpu max -m 2048 -smp 2 -nodefaults -display none -no-reboot \
-	-monitor none -serial "file:$out/console.log" -serial "file:$out/results.txt" \
-	-kernel "$kernel" -initrd "$out/initramfs.img" \
-	-append "console=ttyS0 loglevel=1 panic=-1 rdinit=/init" >"$out/qemu.log" 2>&1
-rc=$?
 
-# The guest's sections, as TAP with a comment naming each.
-tr -d '\r' <"$out/results.txt" 2>/dev/null | awk -v rc="$rc" -v timeout="$timeout" '
-	/^@@BEGIN / { name = substr($0, 9); print "# vm: " name; open = 1; next }
-	/^@@END / { open = 0; next }
-	/^@@DONE/ { done = 1; next }
-	open { print }
-	END {
-		if (open) { print "not ok 1 - vm: " name " did not finish" }
-		if (!done) {
-			print "1..1"
-			if (rc == 124) print "not ok 1 - vm: the guest did not finish within " timeout " s (build/vm/console.log)"
-			else print "not ok 1 - vm: the guest stopped before it finished, qemu status " rc " (build/vm/console.log)"
-		}
-	}'
+# boot LAYOUT: one guest; its sections as TAP on stdout.
+boot() {
+	layout=$1
+	rm -f "$out/console-$layout.log" "$out/results-$layout.txt"
+	# shellcheck disable=SC2086
+	timeout "$timeout" "$qemu" $accel -cpu max -m 2048 -smp 2 -nodefaults -display none -no-reboot \
+		-monitor none -serial "file:$out/console-$layout.log" -serial "file:$out/results-$layout.txt" \
+		-kernel "$kernel" -initrd "$out/initramfs.img" \
+		-append "console=ttyS0 loglevel=1 panic=-1 rdinit=/init cell.cgroup=$layout" >"$out/qemu-$layout.log" 2>&1
+	rc=$?
+	tr -d '\r' <"$out/results-$layout.txt" 2>/dev/null | awk -v rc="$rc" -v timeout="$timeout" -v layout="$layout" '
+		/^@@BEGIN / { name = substr($0, 9); print "# vm: " name; open = 1; next }
+		/^@@END / { open = 0; next }
+		/^@@DONE/ { done = 1; next }
+		open { print }
+		END {
+			if (open) { print "not ok 1 - vm: " name " did not finish" }
+			if (!done) {
+				print "1..1"
+				if (rc == 124) print "not ok 1 - vm: the " layout " guest did not finish within " timeout " s (build/vm/console-" layout ".log)"
+				else print "not ok 1 - vm: the " layout " guest stopped before it finished, qemu status " rc " (build/vm/console-" layout ".log)"
+			}
+		}'
+}
+
+boot v2
+boot v1
