@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/path.h"
 #include "base/strv.h"
+#include "cgfile.h"
 #include "driver.h"
 #include "systemd.h"
 
@@ -665,4 +666,87 @@ void cgroup_oom_close(struct cgroup_oom *w)
 		close(w->aux_fd);
 	free(w->events_dir);
 	free(w);
+}
+
+static struct cgroup *cgroup_copy(const struct cgroup *cg)
+{
+	_cleanup_json_ json_t *j = cgroup_to_json(cg);
+	struct cgroup *copy = NULL;
+	if (!j || cgroup_from_json(j, &copy, NULL) < 0)
+		return NULL;
+	return copy;
+}
+
+/* Append rel to dir d's path. */
+static int dir_append(struct cgroup_dir *d, const char *rel)
+{
+	char *p = join_cgroup_path(d->path, rel);
+	if (!p)
+		return -ENOMEM;
+	free(d->path);
+	d->path = p;
+	return 0;
+}
+
+/* True if the comma-separated wanted list names a controller of have. */
+static bool any_controller(const char *wanted, const char *have)
+{
+	for (const char *w = wanted; *w;) {
+		size_t n = strcspn(w, ",");
+		char word[64];
+		if (n && n < sizeof(word)) {
+			memcpy(word, w, n);
+			word[n] = '\0';
+			if (cgfile_list_has(have, word))
+				return true;
+		}
+		w += n;
+		if (*w == ',')
+			w++;
+	}
+	return false;
+}
+
+int cgroup_sub(const struct cgroup *cg, const char *const *specs, struct cgroup **out, cell_error **err)
+{
+	_cleanup_cgroup_ struct cgroup *sub = cgroup_copy(cg);
+	if (!sub)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; specs && specs[i]; i++) {
+		const char *colon = strchr(specs[i], ':');
+		const char *path = colon ? colon + 1 : specs[i];
+		while (*path == '/')
+			path++;
+		int r = check_path(path, err);
+		if (r < 0)
+			return cell_error_prefix(err, "--cgroup %s", specs[i]);
+		if (!*path)
+			return cell_error_set(err, EINVAL, "--cgroup %s: the path is empty", specs[i]);
+		_cleanup_free_ char *list = colon ? strndup(specs[i], (size_t)(colon - specs[i])) : NULL;
+		if (colon && !list)
+			return cell_error_set(err, ENOMEM, "out of memory");
+		bool matched = false;
+		for (size_t k = 0; k < sub->n_dirs; k++) {
+			struct cgroup_dir *d = &sub->dirs[k];
+			bool take = !list || (d->unified && sub->layout == CGROUP_LAYOUT_V2) ||
+				    (!d->unified && any_controller(list, d->controllers));
+			if (!take)
+				continue;
+			matched = true;
+			if (dir_append(d, path) < 0)
+				return cell_error_set(err, ENOMEM, "out of memory");
+			_cleanup_free_ char *dir = cgroup_dir_path(d);
+			if (!dir)
+				return cell_error_set(err, ENOMEM, "out of memory");
+			struct stat st;
+			if (stat(dir, &st) < 0)
+				return cell_error_errno(err, errno, "--cgroup %s: %s", specs[i], dir);
+		}
+		if (!matched)
+			return cell_error_set(err, ENOENT,
+					      "--cgroup %s: the container has no hierarchy with %s", specs[i],
+					      list ? list : "it");
+	}
+	*out = TAKE_PTR(sub);
+	return 0;
 }

@@ -54,6 +54,13 @@ int cgroup_create(const struct cgroup *cg, cell_error **err);
 /* Put pid into every directory of cg. */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, cell_error **err);
 
+/* A sub-cgroup of cg for a process that joins the container (exec
+ * --cgroup, runc's flag): each spec is "PATH" (every hierarchy) or
+ * "CONTROLLER[,CONTROLLER…]:PATH" (the v1 hierarchies of those controllers;
+ * on v2 the unified one), PATH relative to the container's cgroup. The
+ * directories must exist already (the container made them). */
+int cgroup_sub(const struct cgroup *cg, const char *const *specs, struct cgroup **out, cell_error **err);
+
 /* The directory of one hierarchy on the host, e.g. /sys/fs/cgroup/memory/a/b. */
 char *cgroup_dir_path(const struct cgroup_dir *d);
 
