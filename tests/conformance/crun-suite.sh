@@ -42,12 +42,24 @@ files="$*"
 [ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds test_resources test_update test_limits}"
 
 cd "$src"
+log=$(mktemp /tmp/crun-suite.XXXXXX)
+trap 'rm -f "$log"' EXIT
 for f in $files; do
 	echo "# $f"
+	# Through a file, not our stdout: a helper that outlives its test (crun's
+	# idmapped-mounts probe forks a child whose PR_SET_PDEATHSIG can come
+	# too late) would otherwise hold the caller's pipe open for ever.
 	if [ "$(basename "$runtime")" = crun ] || [ "${CELL_HIDE_UNIFIED:-0}" = 1 ]; then
 		OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here" \
-			unshare -m --propagation private sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; exec python3 tests/$f.py" 2>&1 || true
+			unshare -m --propagation private sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; exec python3 tests/$f.py" >"$log" 2>&1 </dev/null || true
 	else
-		OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here" python3 "tests/$f.py" 2>&1 || true
+		OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here" python3 "tests/$f.py" >"$log" 2>&1 </dev/null || true
 	fi
+	cat "$log"
+	# End such leftovers of this file's run, found by the run's own directory.
+	for p in /proc/[0-9]*; do
+		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "$src/.testsuite-run-"; then
+			kill -9 "${p#/proc/}" 2>/dev/null || true
+		fi
+	done
 done
