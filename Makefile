@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 BUILD := build
 ASAN_BUILD := build-asan
 
-.PHONY: all deps build asan demo check check-unit check-integration check-conformance bench install fuzz format clean
+.PHONY: all deps build asan demo check check-vm check-unit check-integration check-conformance bench install fuzz format clean
 
 all: build
 
@@ -33,12 +33,28 @@ demo: build
 check: build asan
 	@scripts/check.sh
 
+# Only the pure cgroup v2 guest (tests/vm), TAP on stdout.
+check-vm: build
+	@tests/vm/run.sh $(BUILD)/cellrt
+
 bench: build
 	@bench/run.sh
 
 install: build
 	meson configure $(BUILD) --prefix=$(PREFIX)
 	meson install -C $(BUILD)
+
+# libFuzzer targets (tests/fuzz) under ASan+UBSan, each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	@ninja -C build-fuzz
+	@for f in build-fuzz/tests/fuzz/fuzz_*; do \
+		[ -f "$$f" ] && [ -x "$$f" ] || continue; n=$$(basename $$f); echo "== $$n"; \
+		mkdir -p tests/.cache/fuzz/$$n tests/fuzz/corpus/$$n; \
+		$$f -max_total_time=$(FUZZ_SECONDS) tests/.cache/fuzz/$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
 
 format:
 	@find src tests -name '*.[ch]' -not -path 'tests/.cache/*' | xargs clang-format -i

@@ -5,6 +5,7 @@
 #   2. unit tests (tests/unit, TAP) in the release build and under ASan+UBSan
 #   3. integration tests (tests/integration, bats) against the ASan+UBSan binaries
 #   4. conformance: crun's own test suite, and podman/docker/containerd, against the release cellrt
+#   5. the pure cgroup v2 guest (tests/vm) with the release cellrt
 #
 # Each part's TAP goes to build/check/*.tap; the tally reads them all.
 set -u
@@ -50,6 +51,10 @@ section "conformance: crun's test suite against build/cellrt"
 tests/conformance/crun-suite.sh build/cellrt 2>&1 | tee "$out/crun-suite.tap"
 section "conformance: podman, docker and containerd driving build/cellrt"
 CELLRT="$top/build/cellrt" bats --tap tests/conformance/clients.bats 2>&1 | tee "$out/clients.tap"
+
+# 5. the VM
+section "pure cgroup v2 guest (tests/vm, qemu)"
+tests/vm/run.sh build/cellrt 2>&1 | tee "$out/vm.tap"
 
 # The tally: ok / not ok / ok # SKIP, over every TAP file.
 section "summary"

@@ -7,6 +7,7 @@ set -eu
 PACKAGES="
   gcc make meson ninja-build pkg-config git
   libjansson-dev libseccomp-dev libcurl4-openssl-dev
+  libsystemd-dev
   busybox-static
   bats jq python3
   clang clang-format libclang-rt-14-dev
@@ -14,6 +15,8 @@ PACKAGES="
   dpkg-dev uidmap iproute2 procps util-linux
   hyperfine time
   podman docker.io containerd docker-registry apache2-utils
+  qemu-system-x86 zstd
+  dbus-daemon python3-dbus python3-gi
 "
 
 missing=""

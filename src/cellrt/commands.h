@@ -38,3 +38,8 @@ int cmd_state(const struct runtime_opts *g, int argc, char **argv);
 int cmd_list(const struct runtime_opts *g, int argc, char **argv);
 int cmd_kill(const struct runtime_opts *g, int argc, char **argv);
 int cmd_delete(const struct runtime_opts *g, int argc, char **argv);
+int cmd_pause(const struct runtime_opts *g, int argc, char **argv);
+int cmd_resume(const struct runtime_opts *g, int argc, char **argv);
+int cmd_update(const struct runtime_opts *g, int argc, char **argv);
+int cmd_events(const struct runtime_opts *g, int argc, char **argv);
+int cmd_ps(const struct runtime_opts *g, int argc, char **argv);

@@ -13,12 +13,17 @@
 static const struct command commands[] = {
     {"create", "CONTAINER_ID", "create a container", cmd_create},
     {"delete", "CONTAINER_ID...", "delete a container and what it holds", cmd_delete},
+    {"events", "CONTAINER_ID", "print statistics and OOM events of a container", cmd_events},
     {"kill", "CONTAINER_ID [SIGNAL]", "send a signal to a container's processes", cmd_kill},
     {"list", "", "list the containers", cmd_list},
+    {"pause", "CONTAINER_ID", "freeze the processes of a container", cmd_pause},
+    {"ps", "CONTAINER_ID [PS_OPTIONS]", "list the processes of a container", cmd_ps},
+    {"resume", "CONTAINER_ID", "thaw a paused container", cmd_resume},
     {"run", "CONTAINER_ID", "create and start a container", cmd_run},
     {"spec", "", "write a default config.json", cmd_spec},
     {"start", "CONTAINER_ID", "start the process of a created container", cmd_start},
     {"state", "CONTAINER_ID", "print the state of a container", cmd_state},
+    {"update", "CONTAINER_ID", "change the resource limits of a container", cmd_update},
 };
 
 int cli_fail(cell_error *err)

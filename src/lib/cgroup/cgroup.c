@@ -15,8 +15,12 @@
 
 #include "base/file.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/path.h"
 #include "base/strv.h"
+#include "cgfile.h"
+#include "driver.h"
+#include "systemd.h"
 
 static const char *const layout_names[] = {"v1", "hybrid", "v2"};
 
@@ -200,6 +204,8 @@ void cgroup_free(struct cgroup *cg)
 		free(cg->dirs[i].controllers);
 	}
 	free(cg->dirs);
+	free(cg->systemd_unit);
+	free(cg->systemd_slice);
 	free(cg);
 }
 
@@ -314,6 +320,11 @@ static int cpuset_fill(const char *mountpoint, const char *path, cell_error **er
 	return 0;
 }
 
+static const struct cgroup_driver *driver_of(const struct cgroup *cg)
+{
+	return cg->layout == CGROUP_LAYOUT_V2 ? &cgroup_v2_driver : &cgroup_v1_driver;
+}
+
 int cgroup_create(const struct cgroup *cg, cell_error **err)
 {
 	for (size_t i = 0; i < cg->n_dirs; i++) {
@@ -328,7 +339,7 @@ int cgroup_create(const struct cgroup *cg, cell_error **err)
 		    (r = cpuset_fill(d->mountpoint, d->path, err)) < 0)
 			return r;
 	}
-	return 0;
+	return driver_of(cg)->prepare(cg, err);
 }
 
 int cgroup_enter(const struct cgroup *cg, pid_t pid, cell_error **err)
@@ -467,6 +478,15 @@ void cgroup_thaw_pid(pid_t pid)
 int cgroup_destroy(const struct cgroup *cg, int timeout_ms, cell_error **err)
 {
 	int waited = 0, step = 1;
+	if (cg->systemd_unit) {
+		/* systemd kills what is left of the scope and forgets it; the
+		 * directories it leaves (v1 hierarchies) go below. */
+		cell_error *e = NULL;
+		if (cgroup_systemd_stop(cg, &e) < 0) {
+			log_debug("%s", e->msg);
+			cell_error_free(e);
+		}
+	}
 	for (;;) {
 		bool busy = false;
 		/* Deepest first would matter for sub-cgroups made inside the
@@ -523,7 +543,12 @@ json_t *cgroup_to_json(const struct cgroup *cg)
 			json_object_set_new(o, "controllers", json_string(d->controllers));
 		json_array_append_new(dirs, o);
 	}
-	return json_pack("{s:s, s:o}", "layout", layout_names[cg->layout], "dirs", dirs);
+	json_t *j = json_pack("{s:s, s:o}", "layout", layout_names[cg->layout], "dirs", dirs);
+	if (j && cg->systemd_unit) {
+		json_object_set_new(j, "systemd_unit", json_string(cg->systemd_unit));
+		json_object_set_new(j, "systemd_slice", json_string(cg->systemd_slice));
+	}
+	return j;
 }
 
 int cgroup_from_json(json_t *j, struct cgroup **out, cell_error **err)
@@ -546,6 +571,12 @@ int cgroup_from_json(json_t *j, struct cgroup **out, cell_error **err)
 	if (l == 3)
 		return cell_error_set(err, EINVAL, "cgroup.layout: unknown \"%s\"", layout);
 	cg->layout = (enum cgroup_layout)l;
+	const char *unit = NULL, *slice = NULL;
+	if ((r = json_get_string(j, "cgroup", "systemd_unit", false, &unit, err)) < 0 ||
+	    (r = json_get_string(j, "cgroup", "systemd_slice", false, &slice, err)) < 0)
+		return r;
+	if (unit && (!(cg->systemd_unit = strdup(unit)) || !(cg->systemd_slice = strdup(slice ? slice : ""))))
+		return cell_error_set(err, ENOMEM, "out of memory");
 	size_t n = json_array_size(dirs);
 	cg->dirs = calloc(n ? n : 1, sizeof(*cg->dirs));
 	if (!cg->dirs)
@@ -570,5 +601,152 @@ int cgroup_from_json(json_t *j, struct cgroup **out, cell_error **err)
 			return cell_error_set(err, ENOMEM, "out of memory");
 	}
 	*out = TAKE_PTR(cg);
+	return 0;
+}
+
+int cgroup_apply(const struct cgroup *cg, const struct cgroup_resources *r, bool update, cell_error **err)
+{
+	/* systemd's view of the unit first, or a reload of it would undo ours. */
+	if (update && cg->systemd_unit) {
+		int rc = cgroup_systemd_set(cg, r, err);
+		if (rc < 0)
+			return rc;
+	}
+	return driver_of(cg)->apply(cg, r, update, err);
+}
+
+int cgroup_freeze(const struct cgroup *cg, bool frozen, cell_error **err)
+{
+	return driver_of(cg)->freeze(cg, frozen, err);
+}
+
+bool cgroup_is_frozen(const struct cgroup *cg)
+{
+	return driver_of(cg)->is_frozen(cg);
+}
+
+int cgroup_stats(const struct cgroup *cg, json_t **out, cell_error **err)
+{
+	return driver_of(cg)->stats(cg, out, err);
+}
+
+int cgroup_oom_open(const struct cgroup *cg, struct cgroup_oom **out, cell_error **err)
+{
+	struct cgroup_oom *w = calloc(1, sizeof(*w));
+	if (!w)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	w->fd = w->aux_fd = -1;
+	int r = driver_of(cg)->oom_open(cg, w, err);
+	if (r < 0) {
+		cgroup_oom_close(w);
+		return r;
+	}
+	w->driver = driver_of(cg);
+	*out = w;
+	return 0;
+}
+
+int cgroup_oom_fd(const struct cgroup_oom *w)
+{
+	return w->fd;
+}
+
+int cgroup_oom_read(struct cgroup_oom *w, uint64_t *kills)
+{
+	return w->driver->oom_read(w, kills);
+}
+
+void cgroup_oom_close(struct cgroup_oom *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->aux_fd >= 0)
+		close(w->aux_fd);
+	free(w->events_dir);
+	free(w);
+}
+
+static struct cgroup *cgroup_copy(const struct cgroup *cg)
+{
+	_cleanup_json_ json_t *j = cgroup_to_json(cg);
+	struct cgroup *copy = NULL;
+	if (!j || cgroup_from_json(j, &copy, NULL) < 0)
+		return NULL;
+	return copy;
+}
+
+/* Append rel to dir d's path. */
+static int dir_append(struct cgroup_dir *d, const char *rel)
+{
+	char *p = join_cgroup_path(d->path, rel);
+	if (!p)
+		return -ENOMEM;
+	free(d->path);
+	d->path = p;
+	return 0;
+}
+
+/* True if the comma-separated wanted list names a controller of have. */
+static bool any_controller(const char *wanted, const char *have)
+{
+	for (const char *w = wanted; *w;) {
+		size_t n = strcspn(w, ",");
+		char word[64];
+		if (n && n < sizeof(word)) {
+			memcpy(word, w, n);
+			word[n] = '\0';
+			if (cgfile_list_has(have, word))
+				return true;
+		}
+		w += n;
+		if (*w == ',')
+			w++;
+	}
+	return false;
+}
+
+int cgroup_sub(const struct cgroup *cg, const char *const *specs, struct cgroup **out, cell_error **err)
+{
+	_cleanup_cgroup_ struct cgroup *sub = cgroup_copy(cg);
+	if (!sub)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; specs && specs[i]; i++) {
+		const char *colon = strchr(specs[i], ':');
+		const char *path = colon ? colon + 1 : specs[i];
+		while (*path == '/')
+			path++;
+		int r = check_path(path, err);
+		if (r < 0)
+			return cell_error_prefix(err, "--cgroup %s", specs[i]);
+		if (!*path)
+			return cell_error_set(err, EINVAL, "--cgroup %s: the path is empty", specs[i]);
+		_cleanup_free_ char *list = colon ? strndup(specs[i], (size_t)(colon - specs[i])) : NULL;
+		if (colon && !list)
+			return cell_error_set(err, ENOMEM, "out of memory");
+		bool matched = false;
+		for (size_t k = 0; k < sub->n_dirs; k++) {
+			struct cgroup_dir *d = &sub->dirs[k];
+			bool take = !list || (d->unified && sub->layout == CGROUP_LAYOUT_V2) ||
+				    (!d->unified && any_controller(list, d->controllers));
+			if (!take)
+				continue;
+			matched = true;
+			if (dir_append(d, path) < 0)
+				return cell_error_set(err, ENOMEM, "out of memory");
+			_cleanup_free_ char *dir = cgroup_dir_path(d);
+			if (!dir)
+				return cell_error_set(err, ENOMEM, "out of memory");
+			struct stat st;
+			if (stat(dir, &st) < 0)
+				return cell_error_errno(err, errno, "--cgroup %s: %s", specs[i], dir);
+		}
+		if (!matched)
+			return cell_error_set(err, ENOENT,
+					      "--cgroup %s: the container has no hierarchy with %s", specs[i],
+					      list ? list : "it");
+	}
+	*out = TAKE_PTR(sub);
 	return 0;
 }

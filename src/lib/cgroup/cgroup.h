@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -36,6 +37,8 @@ struct cgroup {
 	enum cgroup_layout layout;
 	struct cgroup_dir *dirs;
 	size_t n_dirs;
+	char *systemd_unit;  /* the scope when systemd manages it (systemd.h), else NULL */
+	char *systemd_slice; /* its slice */
 };
 
 /* The layout of this host, read once from /proc/self/mountinfo. */
@@ -50,6 +53,13 @@ int cgroup_create(const struct cgroup *cg, cell_error **err);
 
 /* Put pid into every directory of cg. */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, cell_error **err);
+
+/* A sub-cgroup of cg for a process that joins the container (exec
+ * --cgroup, runc's flag): each spec is "PATH" (every hierarchy) or
+ * "CONTROLLER[,CONTROLLER…]:PATH" (the v1 hierarchies of those controllers;
+ * on v2 the unified one), PATH relative to the container's cgroup. The
+ * directories must exist already (the container made them). */
+int cgroup_sub(const struct cgroup *cg, const char *const *specs, struct cgroup **out, cell_error **err);
 
 /* The directory of one hierarchy on the host, e.g. /sys/fs/cgroup/memory/a/b. */
 char *cgroup_dir_path(const struct cgroup_dir *d);
@@ -69,6 +79,31 @@ void cgroup_thaw_pid(pid_t pid);
  * for exited processes to be reaped so that the cgroup can go. A missing
  * directory is not an error. */
 int cgroup_destroy(const struct cgroup *cg, int timeout_ms, cell_error **err);
+
+struct cgroup_resources;
+
+/* Write the limits of r into cg's directories, through the driver of cg's
+ * layout (driver.h). At create (update false) before the init runs; on
+ * `update` only what r holds changes. */
+int cgroup_apply(const struct cgroup *cg, const struct cgroup_resources *r, bool update, cell_error **err);
+
+/* Freeze (pause) or thaw (resume) every process of cg; returns once the
+ * kernel reports the new state. */
+int cgroup_freeze(const struct cgroup *cg, bool frozen, cell_error **err);
+
+/* True if cg is frozen or freezing. */
+bool cgroup_is_frozen(const struct cgroup *cg);
+
+/* Usage statistics in the shape of runc's `events --stats` "data" object. */
+int cgroup_stats(const struct cgroup *cg, json_t **out, cell_error **err);
+
+/* A watch for OOM kills in cg: poll cgroup_oom_fd() for POLLIN, then ask
+ * cgroup_oom_read() how many happened. */
+struct cgroup_oom;
+int cgroup_oom_open(const struct cgroup *cg, struct cgroup_oom **out, cell_error **err);
+int cgroup_oom_fd(const struct cgroup_oom *w);
+int cgroup_oom_read(struct cgroup_oom *w, uint64_t *kills);
+void cgroup_oom_close(struct cgroup_oom *w);
 
 /* Record and reload: {"layout": "...", "dirs": [{"name", "mountpoint", "path", …}]} */
 json_t *cgroup_to_json(const struct cgroup *cg);

@@ -26,6 +26,8 @@
 #include "base/strv.h"
 #include "cell-config.h"
 #include "cgroup/cgroup.h"
+#include "cgroup/resources.h"
+#include "cgroup/systemd.h"
 #include "lifecycle.h"
 #include "linux/caps.h"
 #include "linux/hooks.h"
@@ -58,6 +60,7 @@ struct create {
 	bool dir_made;
 	struct cgroup *cgroup;
 	bool cgroup_made;
+	struct cgroup_resources *resources; /* for systemd, applied once its scope exists */
 	struct init_plan plan;
 	struct cgroup_mount_source *cg_sources;
 	char **env;
@@ -96,6 +99,7 @@ static void create_release(struct create *cr)
 	if (cr->bundle_fd >= 0)
 		close(cr->bundle_fd);
 	cgroup_free(cr->cgroup);
+	cgroup_resources_free(cr->resources);
 	json_decref(cr->record);
 	free(cr->rootfs);
 	free(cr->bundle);
@@ -202,9 +206,20 @@ static int setup_cgroup(struct create *cr, cell_error **err)
 {
 	const struct oci_config *c = cr->config;
 	bool disabled = cr->g->cgroup_manager == CGROUP_MANAGER_DISABLED;
-	int r = cgroup_resolve(disabled ? "." : c->linux_.cgroups_path, cr->o->id, &cr->cgroup, err);
+	_cleanup_resources_ struct cgroup_resources *res = NULL;
+	int r = cgroup_resources_from_config(c, &res, err);
 	if (r < 0)
 		return r;
+	if (cr->g->cgroup_manager == CGROUP_MANAGER_SYSTEMD) {
+		/* The scope can only be made with a process in it: after the clone. */
+		if ((r = cgroup_systemd_resolve(c->linux_.cgroups_path, cr->o->id, &cr->cgroup, err)) < 0)
+			return r;
+		cr->resources = TAKE_PTR(res);
+		disabled = true;
+	} else if ((r = cgroup_resolve(disabled ? "." : c->linux_.cgroups_path, cr->o->id, &cr->cgroup,
+				       err)) < 0) {
+		return r;
+	}
 	if (!disabled) {
 		r = cgroup_create(cr->cgroup, err);
 		if (r < 0 && geteuid() != 0 && (r == -EACCES || r == -EPERM || r == -EROFS)) {
@@ -219,6 +234,9 @@ static int setup_cgroup(struct create *cr, cell_error **err)
 			return r;
 		} else {
 			cr->cgroup_made = true;
+			/* The limits hold before the init is even placed there. */
+			if ((r = cgroup_apply(cr->cgroup, res, false, err)) < 0)
+				return r;
 		}
 	}
 	/* What a cgroup mount inside the container shows. */
@@ -480,6 +498,14 @@ static int talk_to_child(struct create *cr, cell_error **err)
 
 	if (oci_new_namespace(c, OCI_NS_USER) && (r = userns_write_maps(cr->child, c, err)) < 0)
 		return r;
+	if (cr->resources) {
+		if ((r = cgroup_systemd_start(cr->cgroup, cr->child, cr->resources, cr->o->id, err)) < 0)
+			return r;
+		cr->cgroup_made = true;
+		if ((r = cgroup_create(cr->cgroup, err)) < 0 ||
+		    (r = cgroup_apply(cr->cgroup, cr->resources, false, err)) < 0)
+			return r;
+	}
 	if (cr->cgroup_made && (r = cgroup_enter(cr->cgroup, cr->child, err)) < 0)
 		return r;
 	if ((r = sync_send(cr->sync_fd, SYNC_GO, 0, -1)) < 0)
@@ -563,7 +589,6 @@ static int write_record(struct create *cr, cell_error **err)
 	if (cr->o->pid_file) {
 		char buf[32];
 		int len = snprintf(buf, sizeof(buf), "%d", (int)cr->pid);
-		_cleanup_free_ char *abs = NULL;
 		const char *pf = cr->o->pid_file;
 		_cleanup_free_ char *dir = strdup(pf);
 		if (!dir)

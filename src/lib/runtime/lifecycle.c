@@ -106,6 +106,17 @@ static int stop_processes(struct container *c, cell_error **err)
 	_cleanup_close_ int pidfd = pid_open(c->pid, c->start_time);
 	if (!c->new_pid_ns && c->cgroup)
 		cgroup_kill_all(c->cgroup, SIGKILL, NULL);
+	if (c->cgroup && cgroup_is_frozen(c->cgroup)) {
+		/* Paused: SIGKILL waits in a frozen process until it thaws. */
+		if (pidfd >= 0)
+			pidfd_signal(pidfd, SIGKILL);
+		cgroup_kill_all(c->cgroup, SIGKILL, NULL);
+		cell_error *e = NULL;
+		if (cgroup_freeze(c->cgroup, false, &e) < 0) {
+			log_warning("%s", e->msg);
+			cell_error_free(e);
+		}
+	}
 	if (pidfd < 0)
 		return 0;
 	pidfd_signal(pidfd, SIGKILL);

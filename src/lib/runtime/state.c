@@ -100,24 +100,9 @@ void container_refresh_status(struct container *c)
 		return;
 	}
 	c->status = CONTAINER_RUNNING;
-	if (c->cgroup) {
-		/* A frozen cgroup means paused (v1 freezer or v2 cgroup.freeze). */
-		for (size_t i = 0; i < c->cgroup->n_dirs; i++) {
-			const struct cgroup_dir *d = &c->cgroup->dirs[i];
-			const char *file = d->unified ? "cgroup.freeze" : "freezer.state";
-			if (!d->unified && (!d->controllers || !strstr(d->controllers, "freezer")))
-				continue;
-			if (d->unified && c->cgroup->layout != CGROUP_LAYOUT_V2)
-				continue;
-			_cleanup_free_ char *dir = cgroup_dir_path(d);
-			_cleanup_free_ char *buf = NULL;
-			char path[4096];
-			snprintf(path, sizeof(path), "%s/%s", dir ? dir : "", file);
-			if (read_file_at(AT_FDCWD, path, 64, &buf, NULL) == 0 &&
-			    (strncmp(buf, "FROZEN", 6) == 0 || strncmp(buf, "1", 1) == 0))
-				c->status = CONTAINER_PAUSED;
-		}
-	}
+	/* A frozen cgroup means paused (v1 freezer or v2 cgroup.freeze). */
+	if (c->cgroup && cgroup_is_frozen(c->cgroup))
+		c->status = CONTAINER_PAUSED;
 }
 
 static int load_record(struct container *c, cell_error **err)
