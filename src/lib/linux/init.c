@@ -23,6 +23,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "sysctl.h"
+#include "terminal.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -154,6 +155,8 @@ static int setup_rootfs(struct init_plan *p, struct init_error *e)
 	if ((r = run_hooks_with_pid(&c->hooks, OCI_HOOK_CREATE_CONTAINER, p->hook_state_creating, e)) < 0)
 		return r;
 	if ((r = rootfs_pivot(rootfd, p->no_pivot, e)) < 0)
+		return r;
+	if (c->process->terminal && (r = terminal_setup(c->process, true, p->sync_fd, e)) < 0)
 		return r;
 	if ((r = sysctl_apply(&c->linux_, e)) < 0)
 		return r;

@@ -26,6 +26,7 @@
 #include "base/strv.h"
 #include "cell-config.h"
 #include "cgroup/cgroup.h"
+#include "console.h"
 #include "lifecycle.h"
 #include "linux/caps.h"
 #include "linux/hooks.h"
@@ -49,6 +50,7 @@ struct create {
 	const struct runtime_opts *g;
 	const struct create_opts *o;
 	bool run_mode;
+	bool detach; /* run -d */
 	struct oci_config *config;
 	char *bundle;
 	int bundle_fd;
@@ -66,6 +68,8 @@ struct create {
 	pid_t child;         /* what clone3 returned (stage one in a two-stage start) */
 	pid_t pid;           /* the container's init */
 	int pidfd;
+	int console_sock; /* --console-socket, connected */
+	int console_fd;   /* the pty master the init sent */
 	json_t *record;
 };
 
@@ -89,6 +93,10 @@ static void create_release(struct create *cr)
 		close(cr->sync_fd);
 	if (cr->pidfd >= 0)
 		close(cr->pidfd);
+	if (cr->console_sock >= 0)
+		close(cr->console_sock);
+	if (cr->console_fd >= 0)
+		close(cr->console_fd);
 	if (cr->dirfd >= 0)
 		close(cr->dirfd);
 	if (cr->state_root_fd >= 0)
@@ -402,6 +410,8 @@ static int build_plan(struct create *cr, cell_error **err)
 		r = move_fd_above(&cr->state_root_fd, min);
 	if (r == 0)
 		r = move_fd_above(&cr->bundle_fd, min);
+	if (r == 0)
+		r = move_fd_above(&cr->console_sock, min);
 	if (r < 0)
 		return cell_error_errno(err, r, "move descriptors above --preserve-fds");
 	return 0;
@@ -425,6 +435,8 @@ static int spawn(struct create *cr, cell_error **err)
 		close(cr->dirfd);
 		close(cr->state_root_fd);
 		close(cr->bundle_fd);
+		if (cr->console_sock >= 0)
+			close(cr->console_sock);
 		container_init(&cr->plan);
 	}
 	cr->child = (pid_t)pid;
@@ -497,10 +509,21 @@ static int talk_to_child(struct create *cr, cell_error **err)
 			return cell_error_errno(err, errno, "open the container init %d", (int)cr->pid);
 	}
 	for (;;) {
-		r = sync_recv(cr->sync_fd, &msg, NULL);
+		int fd = -1;
+		r = sync_recv(cr->sync_fd, &msg, &fd);
 		if (r < 0)
 			return child_error(cr, &msg, r, err);
+		if (fd >= 0 && msg.type != SYNC_CONSOLE)
+			close(fd);
 		switch (msg.type) {
+		case SYNC_CONSOLE:
+			if (fd < 0 || cr->console_fd >= 0) {
+				if (fd >= 0)
+					close(fd);
+				return cell_error_set(err, EPROTO, "the container init sent a bad terminal");
+			}
+			cr->console_fd = fd;
+			break;
 		case SYNC_HOOKS:
 			if ((r = run_parent_hooks(cr, err)) < 0)
 				return r;
@@ -582,6 +605,29 @@ static int write_record(struct create *cr, cell_error **err)
 	return 0;
 }
 
+/* runc's rules: a terminal needs someone at the other end, the console
+ * socket or (foreground run) the runtime itself; a console socket needs a
+ * terminal to carry. */
+static int check_terminal(struct create *cr, cell_error **err)
+{
+	bool terminal = cr->config->process->terminal;
+	bool foreground = cr->run_mode && !cr->detach;
+	const char *sock = cr->o->console_socket;
+	if (terminal && !sock && !foreground)
+		return cell_error_set(
+		    err, EINVAL,
+		    "process.terminal: a detached container's terminal needs a receiver: use "
+		    "--console-socket");
+	if (sock && (!terminal || foreground))
+		return cell_error_set(
+		    err, EINVAL,
+		    "--console-socket: only for a container with process.terminal that runs "
+		    "detached (create, run -d)");
+	if (sock)
+		return console_socket_connect(sock, &cr->console_sock, err);
+	return 0;
+}
+
 static int do_create(const struct runtime_opts *g, const struct create_opts *o, struct create *cr,
 		     cell_error **err)
 {
@@ -590,21 +636,22 @@ static int do_create(const struct runtime_opts *g, const struct create_opts *o, 
 		return r;
 	if (o->preserve_fds < 0)
 		return cell_error_set(err, EINVAL, "--preserve-fds: must not be negative");
-	if (o->console_socket)
-		return cell_error_set(
-		    err, ENOTSUP, "--console-socket: terminals are not supported by this version of cellrt");
 	if ((r = open_bundle(cr, err)) < 0)
 		return r;
-	if (cr->config->process->terminal)
-		return cell_error_set(
-		    err, ENOTSUP,
-		    "process.terminal: terminals are not supported by this version of cellrt; "
-		    "set it to false");
-	if ((r = make_state_dir(cr, err)) < 0 || (r = setup_cgroup(cr, err)) < 0 ||
-	    (r = build_plan(cr, err)) < 0 || (r = spawn(cr, err)) < 0 || (r = talk_to_child(cr, err)) < 0 ||
-	    (r = write_record(cr, err)) < 0)
+	if ((r = check_terminal(cr, err)) < 0)
 		return r;
-	return 0;
+	if ((r = make_state_dir(cr, err)) < 0 || (r = setup_cgroup(cr, err)) < 0 ||
+	    (r = build_plan(cr, err)) < 0 || (r = spawn(cr, err)) < 0 || (r = talk_to_child(cr, err)) < 0)
+		return r;
+	if (cr->console_sock >= 0) {
+		if (cr->console_fd < 0)
+			return cell_error_set(err, EPROTO, "the container init sent no terminal");
+		if ((r = console_socket_send(cr->console_sock, cr->console_fd, o->console_socket, err)) < 0)
+			return r;
+		close(cr->console_fd);
+		cr->console_fd = -1;
+	}
+	return write_record(cr, err);
 }
 
 static void create_init(struct create *cr, const struct runtime_opts *g, const struct create_opts *o,
@@ -615,6 +662,7 @@ static void create_init(struct create *cr, const struct runtime_opts *g, const s
 	cr->o = o;
 	cr->run_mode = run_mode;
 	cr->bundle_fd = cr->state_root_fd = cr->dirfd = cr->sync_fd = cr->pidfd = -1;
+	cr->console_sock = cr->console_fd = -1;
 	cr->plan.sync_fd = cr->plan.start_fd = -1;
 	for (int t = 0; t < OCI_NS_TYPES; t++)
 		cr->plan.ns_fds[t] = -1;
@@ -634,10 +682,6 @@ int runtime_create(const struct runtime_opts *g, const struct create_opts *o, ce
 	return r;
 }
 
-/* Signals `run` passes on to the container's init while it waits. */
-static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,  SIGUSR1,
-				SIGUSR2, SIGALRM, SIGCONT, SIGWINCH, SIGPIPE};
-
 /* Tell the init to exec and learn whether it did: the sync socket closes on
  * exec (close-on-exec), or brings the error. */
 static int start_over_socket(struct create *cr, cell_error **err)
@@ -655,33 +699,6 @@ static int start_over_socket(struct create *cr, cell_error **err)
 	if (r < 0)
 		return cell_error_errno(err, r, "start container %s", cr->o->id);
 	return cell_error_set(err, EPROTO, "start container %s: unexpected message %u", cr->o->id, msg.type);
-}
-
-static int wait_and_forward(struct create *cr, int sfd, int *exit_status, cell_error **err)
-{
-	for (;;) {
-		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = cr->pidfd, .events = POLLIN}};
-		int n = poll(p, 2, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cell_error_errno(err, errno, "wait for container %s", cr->o->id);
-		if (p[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
-				pidfd_signal(cr->pidfd, (int)si.ssi_signo);
-		}
-		if (p[1].revents) {
-			int status;
-			pid_t w;
-			while ((w = waitpid(cr->pid, &status, 0)) < 0 && errno == EINTR)
-				;
-			if (w < 0)
-				return cell_error_errno(err, errno, "wait for container %s", cr->o->id);
-			*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-			return 0;
-		}
-	}
 }
 
 static int delete_after_run(const struct runtime_opts *g, const char *id, cell_error **err)
@@ -721,7 +738,16 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 	_cleanup_close_ int sfd = signalfd(-1, mask, SFD_CLOEXEC);
 	if (sfd < 0)
 		return cell_error_errno(err, errno, "watch signals");
-	r = wait_and_forward(cr, sfd, exit_status, err);
+	_cleanup_console_proxy_ struct console_proxy proxy;
+	console_proxy_init(&proxy);
+	if (cr->console_fd >= 0) {
+		r = console_proxy_start(&proxy, cr->console_fd, cr->config->process->has_console_size, err);
+		cr->console_fd = -1;
+		if (r < 0)
+			return r;
+	}
+	r = foreground_wait(cr->pid, cr->pidfd, sfd, &proxy, exit_status, err);
+	console_proxy_stop(&proxy);
 	if (r == 0 && !keep)
 		r = delete_after_run(g, id, err);
 	return r;
@@ -732,16 +758,14 @@ int runtime_run(const struct runtime_opts *g, const struct create_opts *o, bool 
 {
 	struct create cr;
 	sigset_t mask, old;
-	sigemptyset(&mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaddset(&mask, forwarded[i]);
-	sigaddset(&mask, SIGCHLD);
+	foreground_signal_mask(&mask);
 	/* Blocked before the clone, so no signal slips by between clone and
 	 * wait; the init unblocks them before it execs. */
 	if (!detach)
 		sigprocmask(SIG_BLOCK, &mask, &old);
 
 	create_init(&cr, g, o, true);
+	cr.detach = detach;
 	int r = do_create(g, o, &cr, err);
 	if (r < 0) {
 		cell_error_prefix(err, "create container %s", o->id ? o->id : "");
