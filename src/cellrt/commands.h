@@ -38,3 +38,4 @@ int cmd_state(const struct runtime_opts *g, int argc, char **argv);
 int cmd_list(const struct runtime_opts *g, int argc, char **argv);
 int cmd_kill(const struct runtime_opts *g, int argc, char **argv);
 int cmd_delete(const struct runtime_opts *g, int argc, char **argv);
+int cmd_exec(const struct runtime_opts *g, int argc, char **argv);

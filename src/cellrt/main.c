@@ -13,6 +13,7 @@
 static const struct command commands[] = {
     {"create", "CONTAINER_ID", "create a container", cmd_create},
     {"delete", "CONTAINER_ID...", "delete a container and what it holds", cmd_delete},
+    {"exec", "CONTAINER_ID COMMAND...", "run a process in a running container", cmd_exec},
     {"kill", "CONTAINER_ID [SIGNAL]", "send a signal to a container's processes", cmd_kill},
     {"list", "", "list the containers", cmd_list},
     {"run", "CONTAINER_ID", "create and start a container", cmd_run},

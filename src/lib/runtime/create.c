@@ -33,6 +33,7 @@
 #include "linux/init.h"
 #include "linux/namespaces.h"
 #include "linux/sync.h"
+#include "passwd.h"
 #include "pidutil.h"
 #include "spec/validate.h"
 #include "state.h"
@@ -264,27 +265,7 @@ static char *home_of(const char *rootfs, uid_t uid)
 	_cleanup_close_ int rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0)
 		return strdup("/");
-	_cleanup_close_ int fd = path_open_in_root(rfd, "/etc/passwd", O_RDONLY, PATH_CREATE_NONE, 0);
-	_cleanup_free_ char *buf = NULL;
-	if (fd < 0 || read_all(fd, 4 << 20, &buf, NULL) < 0)
-		return strdup("/");
-	for (char *line = buf, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		char *f[7] = {0};
-		int n = 0;
-		for (char *s = line; n < 7; n++) {
-			f[n] = s;
-			s = strchr(s, ':');
-			if (!s)
-				break;
-			*s++ = '\0';
-		}
-		if (n >= 6 && f[2] && (uid_t)strtoul(f[2], NULL, 10) == uid && f[5] && *f[5])
-			return strdup(f[5]);
-	}
-	return strdup("/");
+	return passwd_home(rfd, uid);
 }
 
 static int build_env(struct create *cr, int *listen_fds, cell_error **err)
@@ -580,28 +561,8 @@ static int write_record(struct create *cr, cell_error **err)
 	r = write_file_atomic(cr->dirfd, "status", s, strlen(s), 0600);
 	if (r < 0)
 		return cell_error_errno(err, r, "write the state of container %s", cr->o->id);
-	if (cr->o->pid_file) {
-		char buf[32];
-		int len = snprintf(buf, sizeof(buf), "%d", (int)cr->pid);
-		_cleanup_free_ char *abs = NULL;
-		const char *pf = cr->o->pid_file;
-		_cleanup_free_ char *dir = strdup(pf);
-		if (!dir)
-			return cell_error_set(err, ENOMEM, "out of memory");
-		char *slash = strrchr(dir, '/');
-		const char *name = pf;
-		if (slash) {
-			*slash = '\0';
-			name = slash + 1;
-		}
-		_cleanup_close_ int dfd =
-		    open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
-			return cell_error_errno(err, errno, "--pid-file %s", pf);
-		r = write_file_atomic(dfd, name, buf, (size_t)len, 0644);
-		if (r < 0)
-			return cell_error_errno(err, r, "--pid-file %s", pf);
-	}
+	if (cr->o->pid_file && (r = pid_file_write(cr->o->pid_file, cr->pid, err)) < 0)
+		return r;
 	return 0;
 }
 
