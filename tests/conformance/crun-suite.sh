@@ -35,13 +35,22 @@ fi
 files="$*"
 [ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds}"
 
+# test_tty skips itself unless its stdout is a terminal: it runs on a pty
+# that script(1) gives it (whose CRs are taken out again).
+on_terminal() {
+	case "$1" in
+	test_tty) script -qec "$2" /dev/null </dev/null | tr -d '\r' ;;
+	*) sh -c "$2" ;;
+	esac
+}
+
 cd "$src"
 for f in $files; do
 	echo "# $f"
+	export OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here"
 	if [ "$(basename "$runtime")" = crun ] || [ "${CELL_HIDE_UNIFIED:-0}" = 1 ]; then
-		OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here" \
-			unshare -m --propagation private sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; exec python3 tests/$f.py" 2>&1 || true
+		on_terminal "$f" "unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec python3 tests/$f.py'" 2>&1 || true
 	else
-		OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here" python3 "tests/$f.py" 2>&1 || true
+		on_terminal "$f" "python3 tests/$f.py" 2>&1 || true
 	fi
 done

@@ -145,6 +145,30 @@ static int move_fd_above(int *fd, int min)
 	return 0;
 }
 
+/* runc's rules: a terminal needs someone at the other end, the console
+ * socket or (foreground run) the runtime itself; a console socket needs a
+ * terminal to carry. Checked on the config as read, before its details, as
+ * the command line's own mistake. */
+static int check_terminal(struct create *cr, json_t *config, cell_error **err)
+{
+	bool terminal = json_is_true(json_object_get(json_object_get(config, "process"), "terminal"));
+	bool foreground = cr->run_mode && !cr->detach;
+	const char *sock = cr->o->console_socket;
+	if (terminal && !sock && !foreground)
+		return cell_error_set(
+		    err, EINVAL,
+		    "process.terminal: a detached container's terminal needs a receiver: use "
+		    "--console-socket");
+	if (sock && (!terminal || foreground))
+		return cell_error_set(
+		    err, EINVAL,
+		    "--console-socket: only for a container with process.terminal that runs "
+		    "detached (create, run -d)");
+	if (sock)
+		return console_socket_connect(sock, &cr->console_sock, err);
+	return 0;
+}
+
 static int open_bundle(struct create *cr, cell_error **err)
 {
 	const struct create_opts *o = cr->o;
@@ -158,9 +182,13 @@ static int open_bundle(struct create *cr, cell_error **err)
 	if (cr->bundle_fd < 0)
 		return cell_error_errno(err, errno, "bundle %s", cr->bundle);
 	const char *cfg = o->config && *o->config ? o->config : "config.json";
-	int r = oci_config_load(cr->bundle_fd, cfg, &cr->config, err);
-	if (r < 0)
+	_cleanup_json_ json_t *json = NULL;
+	int r = json_load_file_at(cr->bundle_fd, cfg, 64 << 20, &json, err);
+	if (r < 0 || (r = check_terminal(cr, json, err)) < 0)
 		return r;
+	if ((r = oci_config_parse(json, &cr->config, err)) < 0 ||
+	    (r = oci_config_validate(cr->config, err)) < 0)
+		return cell_error_prefix(err, "%s", cfg);
 
 	const char *root = cr->config->root_path;
 	_cleanup_free_ char *joined = NULL;
@@ -566,29 +594,6 @@ static int write_record(struct create *cr, cell_error **err)
 	return 0;
 }
 
-/* runc's rules: a terminal needs someone at the other end, the console
- * socket or (foreground run) the runtime itself; a console socket needs a
- * terminal to carry. */
-static int check_terminal(struct create *cr, cell_error **err)
-{
-	bool terminal = cr->config->process->terminal;
-	bool foreground = cr->run_mode && !cr->detach;
-	const char *sock = cr->o->console_socket;
-	if (terminal && !sock && !foreground)
-		return cell_error_set(
-		    err, EINVAL,
-		    "process.terminal: a detached container's terminal needs a receiver: use "
-		    "--console-socket");
-	if (sock && (!terminal || foreground))
-		return cell_error_set(
-		    err, EINVAL,
-		    "--console-socket: only for a container with process.terminal that runs "
-		    "detached (create, run -d)");
-	if (sock)
-		return console_socket_connect(sock, &cr->console_sock, err);
-	return 0;
-}
-
 static int do_create(const struct runtime_opts *g, const struct create_opts *o, struct create *cr,
 		     cell_error **err)
 {
@@ -598,8 +603,6 @@ static int do_create(const struct runtime_opts *g, const struct create_opts *o, 
 	if (o->preserve_fds < 0)
 		return cell_error_set(err, EINVAL, "--preserve-fds: must not be negative");
 	if ((r = open_bundle(cr, err)) < 0)
-		return r;
-	if ((r = check_terminal(cr, err)) < 0)
 		return r;
 	if ((r = make_state_dir(cr, err)) < 0 || (r = setup_cgroup(cr, err)) < 0 ||
 	    (r = build_plan(cr, err)) < 0 || (r = spawn(cr, err)) < 0 || (r = talk_to_child(cr, err)) < 0)

@@ -199,9 +199,10 @@ static void add_caps(json_t *p, char *const *caps)
 	}
 }
 
-/* The process: --process FILE, or the container's process with the command
- * line's args; the flags apply on top of either. It goes through the same
- * parser as config.json. */
+/* The process: --process FILE, or the container's process (env, cwd, user,
+ * capabilities, rlimits, labels) with the command line's args and without
+ * its terminal and no_new_privs; the flags apply on top of either. It goes
+ * through the same parser as config.json. */
 static int build_process(struct exec_run *x, cell_error **err)
 {
 	const struct exec_opts *o = x->o;
@@ -228,6 +229,9 @@ static int build_process(struct exec_run *x, cell_error **err)
 			json_array_append_new(args, json_string(o->args[i]));
 		json_object_set_new(x->pjson, "args", args);
 		json_object_set_new(x->pjson, "terminal", json_boolean(o->tty));
+		/* As crun: a command-line exec has no_new_privs only when asked
+		 * (--no-new-privs); engines pass --process with their own. */
+		json_object_del(x->pjson, "noNewPrivileges");
 	}
 	json_t *p = x->pjson;
 	if (!json_is_object(p))
