@@ -373,7 +373,8 @@ static int build_plan(struct create *cr, cell_error **err)
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		p->mounts[i].tree_fd = -1;
 		p->n_mounts = i + 1;
-		if ((r = mount_plan_build(&c->mounts[i], i, cr->bundle_fd, &p->mounts[i], err)) < 0)
+		if ((r = mount_plan_build(&c->mounts[i], i, cr->bundle_fd, &p->mounts[i], err)) < 0 ||
+		    (r = mount_plan_idmap(c, i, &p->mounts[i], err)) < 0)
 			return r;
 		_cleanup_free_ char *dest = path_normalize(c->mounts[i].destination);
 		if (dest && strcmp(dest, "/dev") == 0 && p->mounts[i].kind == MOUNT_KIND_BIND)
