@@ -260,12 +260,14 @@ static int init_run(struct init_plan *p, struct init_error *e)
 
 	/* Not dumpable: nothing in the container may open our /proc/PID/exe,
 	 * which is the runtime's binary until we exec. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!p->dumpable_until_go)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	umask(0);
 	close_inherited_fds(3 + p->preserve_fds);
 	if ((r = wait_for_go(p, e)) < 0)
 		return r;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (p->two_stage && (r = stage_one(p, e)) <= 0)
 		return r;
 	if (p->two_stage)

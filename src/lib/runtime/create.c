@@ -355,6 +355,7 @@ static int build_plan(struct create *cr, cell_error **err)
 	p->no_pivot = cr->o->no_pivot;
 	p->no_new_keyring = cr->o->no_new_keyring;
 	p->two_stage = ns_needs_two_stages(c);
+	p->dumpable_until_go = geteuid() != 0 && oci_new_namespace(c, OCI_NS_USER);
 	const char *keep = oci_annotation(c, "run.oci.keep_original_groups");
 	p->keep_groups = keep && strcmp(keep, "1") == 0;
 
