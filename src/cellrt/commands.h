@@ -39,3 +39,4 @@ int cmd_list(const struct runtime_opts *g, int argc, char **argv);
 int cmd_kill(const struct runtime_opts *g, int argc, char **argv);
 int cmd_delete(const struct runtime_opts *g, int argc, char **argv);
 int cmd_exec(const struct runtime_opts *g, int argc, char **argv);
+int cmd_features(const struct runtime_opts *g, int argc, char **argv);

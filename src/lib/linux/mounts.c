@@ -447,10 +447,13 @@ static int fs_config_data(int fsfd, const char *data)
 	return 0;
 }
 
+/* MS_SILENT is not among them: it only quiets the kernel's log of a failed
+ * mount(2), and fsconfig() has no such flag (file systems reject it). */
 static const char *const sb_flag_names[][2] = {
-    {"sync", (const char *)MS_SYNCHRONOUS},  {"dirsync", (const char *)MS_DIRSYNC},
-    {"lazytime", (const char *)MS_LAZYTIME}, {"mand", (const char *)MS_MANDLOCK},
-    {"silent", (const char *)MS_SILENT},
+    {"sync", (const char *)MS_SYNCHRONOUS},
+    {"dirsync", (const char *)MS_DIRSYNC},
+    {"lazytime", (const char *)MS_LAZYTIME},
+    {"mand", (const char *)MS_MANDLOCK},
 };
 
 /* Returns the attached mount's fd, for later changes to it. */

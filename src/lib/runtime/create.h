@@ -18,6 +18,7 @@ struct runtime_opts {
 	const char *root;
 	enum cgroup_manager cgroup_manager;
 	bool rootless;
+	const char *criu_path; /* --criu: the criu binary; NULL: "criu" from PATH */
 };
 
 struct create_opts {
