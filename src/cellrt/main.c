@@ -12,12 +12,14 @@
 #include "runtime/features.h"
 
 static const struct command commands[] = {
+    {"checkpoint", "CONTAINER_ID", "checkpoint a running container with criu", cmd_checkpoint},
     {"create", "CONTAINER_ID", "create a container", cmd_create},
     {"delete", "CONTAINER_ID...", "delete a container and what it holds", cmd_delete},
     {"exec", "CONTAINER_ID COMMAND...", "run a process in a running container", cmd_exec},
     {"features", "", "print the OCI features document of this runtime", cmd_features},
     {"kill", "CONTAINER_ID [SIGNAL]", "send a signal to a container's processes", cmd_kill},
     {"list", "", "list the containers", cmd_list},
+    {"restore", "CONTAINER_ID", "restore a container from a checkpoint", cmd_restore},
     {"run", "CONTAINER_ID", "create and start a container", cmd_run},
     {"spec", "", "write a default config.json", cmd_spec},
     {"start", "CONTAINER_ID", "start the process of a created container", cmd_start},

@@ -26,6 +26,7 @@
 #include "base/strv.h"
 #include "cell-config.h"
 #include "cgroup/cgroup.h"
+#include "checkpoint.h"
 #include "console.h"
 #include "lifecycle.h"
 #include "linux/caps.h"
@@ -596,6 +597,26 @@ static int write_record(struct create *cr, cell_error **err)
 	return 0;
 }
 
+/* restore: criu, not a clone, brings the container's processes. */
+static int restore_processes(struct create *cr, cell_error **err)
+{
+	struct restore_target t = {
+	    .id = cr->o->id,
+	    .config = cr->config,
+	    .bundle = cr->bundle,
+	    .rootfs = cr->rootfs,
+	    .state_dirfd = cr->dirfd,
+	    .cgroup = cr->cgroup_made ? cr->cgroup : NULL,
+	};
+	int r = criu_restore(cr->g, cr->o->restore, &t, &cr->pid, err);
+	if (r < 0)
+		return r;
+	cr->pidfd = (int)syscall(SYS_pidfd_open, cr->pid, 0);
+	if (cr->pidfd < 0)
+		return cell_error_errno(err, errno, "open the restored init %d", (int)cr->pid);
+	return 0;
+}
+
 static int do_create(const struct runtime_opts *g, const struct create_opts *o, struct create *cr,
 		     cell_error **err)
 {
@@ -606,8 +627,13 @@ static int do_create(const struct runtime_opts *g, const struct create_opts *o, 
 		return cell_error_set(err, EINVAL, "--preserve-fds: must not be negative");
 	if ((r = open_bundle(cr, err)) < 0)
 		return r;
-	if ((r = make_state_dir(cr, err)) < 0 || (r = setup_cgroup(cr, err)) < 0 ||
-	    (r = build_plan(cr, err)) < 0 || (r = spawn(cr, err)) < 0 || (r = talk_to_child(cr, err)) < 0)
+	if ((r = make_state_dir(cr, err)) < 0 || (r = setup_cgroup(cr, err)) < 0)
+		return r;
+	if (o->restore)
+		r = restore_processes(cr, err);
+	else if ((r = build_plan(cr, err)) == 0 && (r = spawn(cr, err)) == 0)
+		r = talk_to_child(cr, err);
+	if (r < 0)
 		return r;
 	if (cr->console_sock >= 0) {
 		if (cr->console_fd < 0)
@@ -640,7 +666,8 @@ int runtime_create(const struct runtime_opts *g, const struct create_opts *o, ce
 	create_init(&cr, g, o, false);
 	int r = do_create(g, o, &cr, err);
 	if (r < 0) {
-		cell_error_prefix(err, "create container %s", o->id ? o->id : "");
+		cell_error_prefix(err, "%s container %s", o->restore ? "restore" : "create",
+				  o->id ? o->id : "");
 		create_undo(&cr);
 	}
 	free_cg_dirs(&cr);
@@ -686,7 +713,7 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 	close(cr->dirfd);
 	cr->dirfd = -1;
 	cr->child = 0;
-	int r = start_over_socket(cr, err);
+	int r = cr->o->restore ? 0 : start_over_socket(cr, err);
 	if (r < 0) {
 		cell_error *e2 = NULL;
 		if (delete_after_run(g, id, &e2) < 0) {
@@ -734,7 +761,8 @@ int runtime_run(const struct runtime_opts *g, const struct create_opts *o, bool 
 	cr.detach = detach;
 	int r = do_create(g, o, &cr, err);
 	if (r < 0) {
-		cell_error_prefix(err, "create container %s", o->id ? o->id : "");
+		cell_error_prefix(err, "%s container %s", o->restore ? "restore" : "create",
+				  o->id ? o->id : "");
 		create_undo(&cr);
 	} else {
 		r = run_created(&cr, &mask, detach, keep, exit_status, err);
