@@ -3,7 +3,7 @@
 # behind (containers, mounts, cgroups).
 # shellcheck shell=bash
 
-TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CELLRT=${CELLRT:-$TOP/build/cellrt}
 ROOTFS_CACHE=$TOP/tests/.cache/busybox-rootfs
 

@@ -272,6 +272,10 @@ static int init_run(struct init_plan *p, struct init_error *e)
 		return r;
 	if (p->two_stage)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* A session of its own, as runc's init: nothing of the container
+	 * belongs to the caller's session (criu refuses a tree whose session
+	 * leader is outside it), and a terminal can become ours. */
+	setsid();
 	read_host_pid();
 	if ((r = setup_namespaces(p, e)) < 0)
 		return r;

@@ -33,6 +33,7 @@ extern char **environ;
 /* Written into the image directory at dump, read at restore. */
 #define DESCRIPTORS_FILE "descriptors.json" /* fds 0-2 of the init, as runc and crun keep them */
 #define MOUNTS_FILE      "cell-mounts.json" /* the external mounts and where each comes from */
+#define STDIO_FILE       "cell-stdio.json"  /* fds 0-2 that were files from outside the container */
 #define EXT_NETNS        "extRootNetNS"
 #define EXT_PIDNS        "extRootPidNS"
 
@@ -164,6 +165,7 @@ static int run_criu(char *const *argv, const char *what, const char *work, const
 
 /* A mount of the container as its mountinfo shows it. */
 struct mnt {
+	int id;
 	char mountpoint[4096];
 	unsigned int major, minor;
 	char fstype[64];
@@ -196,7 +198,8 @@ static int read_mounts(const char *path, struct mnt **out, size_t *n, cell_error
 	while (getline(&line, &cap, f) > 0) {
 		struct mnt m = {0};
 		char *sep = strstr(line, " - ");
-		if (!sep || sscanf(line, "%*s %*s %u:%u %*s %4095s", &m.major, &m.minor, m.mountpoint) != 3 ||
+		if (!sep ||
+		    sscanf(line, "%d %*s %u:%u %*s %4095s", &m.id, &m.major, &m.minor, m.mountpoint) != 4 ||
 		    sscanf(sep + 3, "%63s", m.fstype) != 1)
 			continue;
 		unescape(m.mountpoint);
@@ -271,6 +274,64 @@ static int external_mounts(const struct container *ct, const struct oci_config *
 		json_t *e = classify(c, &theirs[i], host_sb);
 		if (e)
 			json_array_append_new(list, e);
+	}
+	*out = list;
+	return 0;
+}
+
+/* The mount id and open flags of the init's fd (from fdinfo); -1 when
+ * unknown. */
+static int fd_info(pid_t pid, int fd, int *flags)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+	_cleanup_free_ char *buf = NULL;
+	if (read_file_at(AT_FDCWD, path, 4096, &buf, NULL) < 0)
+		return -1;
+	const char *m = strstr(buf, "mnt_id:"), *f = strstr(buf, "flags:");
+	*flags = f ? (int)strtol(f + 6, NULL, 8) : O_RDONLY;
+	return m ? atoi(m + 7) : -1;
+}
+
+/* The init's fds 0-2 that are files on mounts of the host, not the
+ * container's (a /dev/null or a log file the caller gave): criu takes them
+ * as external files, and restore opens the same path again in their place.
+ * [{"fd": N, "key": "file[MNT:INO]", "path": P, "flags": F}] */
+static int external_stdio(const struct container *ct, json_t **out, cell_error **err)
+{
+	char path[64];
+	_cleanup_free_ struct mnt *theirs = NULL;
+	size_t nt = 0;
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)ct->pid);
+	int r = read_mounts(path, &theirs, &nt, err);
+	if (r < 0)
+		return r;
+	json_t *list = json_array();
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)ct->pid, fd);
+		if (stat(path, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+			continue;
+		/* Terminals are criu's own business (--shell-job). */
+		unsigned int maj = major(st.st_rdev);
+		if (S_ISCHR(st.st_mode) && (maj == 4 || maj == 5 || (maj >= 136 && maj <= 143)))
+			continue;
+		int flags = 0;
+		int id = fd_info(ct->pid, fd, &flags);
+		char target[4096];
+		ssize_t len = readlink(path, target, sizeof(target) - 1);
+		if (len <= 0 || target[0] != '/')
+			continue;
+		target[len] = '\0';
+		bool inside = false;
+		for (size_t i = 0; i < nt && !inside; i++)
+			inside = theirs[i].id == id;
+		if (id < 0 || inside)
+			continue;
+		char key[64];
+		snprintf(key, sizeof(key), "file[%x:%llx]", (unsigned)id, (unsigned long long)st.st_ino);
+		json_array_append_new(list, json_pack("{s:i, s:s, s:s, s:i}", "fd", fd, "key", key, "path",
+						      target, "flags", flags & (O_ACCMODE | O_APPEND)));
 	}
 	*out = list;
 	return 0;
@@ -351,8 +412,8 @@ static char *abs_dir(const char *path, const char *fallback)
 }
 
 static int dump_args(const struct checkpoint_opts *o, const struct container *ct, const struct oci_config *c,
-		     const char *criu, const char *img, const char *work, json_t *mounts, char ***argv,
-		     cell_error **err)
+		     const char *criu, const char *img, const char *work, json_t *mounts, json_t *stdio,
+		     char ***argv, cell_error **err)
 {
 	const char *mode = cgroups_mode(o->manage_cgroups_mode, err);
 	if (!mode)
@@ -386,11 +447,32 @@ static int dump_args(const struct checkpoint_opts *o, const struct container *ct
 		    (r = pushf(argv, err, "mnt[%s]:%s", mp, mp)) < 0)
 			return r;
 	}
+	json_array_foreach (stdio, i, m) {
+		const char *key = json_string_value(json_object_get(m, "key"));
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(json_string_value(json_object_get(json_array_get(stdio, j), "key")),
+				      key) == 0;
+		if (!seen && ((r = push(argv, "--external", err)) < 0 || (r = push(argv, key, err)) < 0))
+			return r;
+	}
 	return external_namespaces(c, argv, err);
 }
 
 /* What the dump leaves in the image directory for the restore. */
-static int write_restore_notes(const char *img, const struct container *ct, json_t *mounts, cell_error **err)
+static int write_json(int dfd, const char *img, const char *name, json_t *j, cell_error **err)
+{
+	_cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
+	if (!s)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	int r = write_file_atomic(dfd, name, s, strlen(s), 0600);
+	if (r < 0)
+		return cell_error_errno(err, r, "write %s/%s", img, name);
+	return 0;
+}
+
+static int write_restore_notes(const char *img, const struct container *ct, json_t *mounts, json_t *stdio,
+			       cell_error **err)
 {
 	_cleanup_close_ int dfd = open(img, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -401,18 +483,16 @@ static int write_restore_notes(const char *img, const struct container *ct, json
 	int r = write_file_atomic(dfd, DESCRIPTORS_FILE, desc, strlen(desc), 0600);
 	if (r < 0)
 		return cell_error_errno(err, r, "write %s/%s", img, DESCRIPTORS_FILE);
-	_cleanup_free_ char *s = json_dumps(mounts, JSON_COMPACT);
-	if (!s)
-		return cell_error_set(err, ENOMEM, "out of memory");
-	r = write_file_atomic(dfd, MOUNTS_FILE, s, strlen(s), 0600);
-	if (r < 0)
-		return cell_error_errno(err, r, "write %s/%s", img, MOUNTS_FILE);
-	return 0;
+	if ((r = write_json(dfd, img, MOUNTS_FILE, mounts, err)) < 0)
+		return r;
+	return write_json(dfd, img, STDIO_FILE, stdio, err);
 }
 
 static int checkpoint(const struct runtime_opts *g, const struct checkpoint_opts *o, struct container *ct,
 		      cell_error **err)
 {
+	if (!cgroups_mode(o->manage_cgroups_mode, err))
+		return -EINVAL;
 	if (ct->status != CONTAINER_RUNNING && ct->status != CONTAINER_PAUSED)
 		return cell_error_set(err, EINVAL, "it is %s, not running",
 				      container_status_name(ct->status));
@@ -433,13 +513,14 @@ static int checkpoint(const struct runtime_opts *g, const struct checkpoint_opts
 	if (!img || !work)
 		return cell_error_errno(err, errno, "--image-path %s", img_path);
 	_cleanup_config_ struct oci_config *c = NULL;
-	_cleanup_json_ json_t *mounts = NULL;
-	if ((r = container_load_config(ct, &c, err)) < 0 || (r = external_mounts(ct, c, &mounts, err)) < 0)
+	_cleanup_json_ json_t *mounts = NULL, *stdio = NULL;
+	if ((r = container_load_config(ct, &c, err)) < 0 || (r = external_mounts(ct, c, &mounts, err)) < 0 ||
+	    (r = external_stdio(ct, &stdio, err)) < 0)
 		return r;
-	if (!o->pre_dump && (r = write_restore_notes(img, ct, mounts, err)) < 0)
+	if (!o->pre_dump && (r = write_restore_notes(img, ct, mounts, stdio, err)) < 0)
 		return r;
 	_cleanup_strv_ char **argv = NULL;
-	if ((r = dump_args(o, ct, c, criu, img, work, mounts, &argv, err)) < 0)
+	if ((r = dump_args(o, ct, c, criu, img, work, mounts, stdio, &argv, err)) < 0)
 		return r;
 	if ((r = run_criu(argv, o->pre_dump ? "pre-dump" : "dump", work,
 			  o->pre_dump ? "pre-dump.log" : "dump.log", err)) < 0)
@@ -546,8 +627,15 @@ static int prepare_mount_points(const struct restore_target *t, int rootfd, cell
 	return 0;
 }
 
-/* fds 0-2 that were pipes at dump: criu connects ours in their place. */
-static int inherit_stdio(const char *img, char ***argv, cell_error **err)
+/* fds given to criu for --inherit-fd; closed once it is through. */
+struct inherited {
+	int fds[8];
+	size_t n;
+};
+
+/* fds 0-2 that were pipes at dump: criu connects ours in their place; files
+ * from outside the container are opened again. */
+static int inherit_stdio(const char *img, char ***argv, struct inherited *inh, cell_error **err)
 {
 	_cleanup_json_ json_t *d = NULL;
 	_cleanup_close_ int dfd = open(img, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -569,12 +657,43 @@ static int inherit_stdio(const char *img, char ***argv, cell_error **err)
 		     (r = pushf(argv, err, "fd[%zu]:%s", i, s)) < 0))
 			return r;
 	}
+	_cleanup_json_ json_t *files = NULL;
+	r = json_load_file_at(dfd, STDIO_FILE, 1 << 20, &files, err);
+	if (r == -ENOENT) {
+		cell_error_freep(err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	json_array_foreach (files, i, v) {
+		json_int_t fd = json_integer_value(json_object_get(v, "fd"));
+		const char *key = json_string_value(json_object_get(v, "key"));
+		const char *path = json_string_value(json_object_get(v, "path"));
+		int flags = (int)json_integer_value(json_object_get(v, "flags"));
+		if (fd < 0 || fd > 2 || !key || !path || inh->n >= ARRAY_SIZE(inh->fds))
+			return cell_error_set(err, EINVAL, "%s/%s: a bad entry", img, STDIO_FILE);
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(json_string_value(json_object_get(json_array_get(files, j), "key")),
+				      key) == 0;
+		if (seen)
+			continue;
+		/* No O_CLOEXEC: criu inherits it. */
+		int nfd = open(path, (flags & (O_ACCMODE | O_APPEND)) | O_NOCTTY);
+		if (nfd < 0)
+			return cell_error_errno(err, errno, "fd %lld of the checkpointed init was %s", fd,
+						path);
+		inh->fds[inh->n++] = nfd;
+		if ((r = push(argv, "--inherit-fd", err)) < 0 ||
+		    (r = pushf(argv, err, "fd[%d]:%s", nfd, key)) < 0)
+			return r;
+	}
 	return 0;
 }
 
 static int restore_args(const struct restore_opts *o, const struct restore_target *t, const char *criu,
 			const char *img, const char *work, const char *root, const char *pidfile,
-			json_t *mounts, int ns_fds[2], char ***argv, cell_error **err)
+			json_t *mounts, struct inherited *inh, char ***argv, cell_error **err)
 {
 	const char *mode = cgroups_mode(o->manage_cgroups_mode, err);
 	if (!mode)
@@ -591,7 +710,7 @@ static int restore_args(const struct restore_opts *o, const struct restore_targe
 		return r;
 	if ((r = common_flags(argv, o->tcp_established, o->ext_unix_sk, o->shell_job, o->file_locks, err)) <
 		0 ||
-	    (r = inherit_stdio(img, argv, err)) < 0)
+	    (r = inherit_stdio(img, argv, inh, err)) < 0)
 		return r;
 	/* The processes go into this container's cgroup, whatever the old
 	 * one's path was. */
@@ -624,11 +743,12 @@ static int restore_args(const struct restore_opts *o, const struct restore_targe
 		const char *p = t->config->linux_.namespaces[ext[k].t].path;
 		if (!p)
 			continue;
-		ns_fds[k] = open(p, O_RDONLY); /* no O_CLOEXEC: criu inherits it */
-		if (ns_fds[k] < 0)
+		int fd = open(p, O_RDONLY); /* no O_CLOEXEC: criu inherits it */
+		if (fd < 0)
 			return cell_error_errno(err, errno, "linux.namespaces: %s", p);
+		inh->fds[inh->n++] = fd;
 		if ((r = push(argv, "--inherit-fd", err)) < 0 ||
-		    (r = pushf(argv, err, "fd[%d]:%s", ns_fds[k], ext[k].key)) < 0)
+		    (r = pushf(argv, err, "fd[%d]:%s", fd, ext[k].key)) < 0)
 			return r;
 	}
 	return 0;
@@ -660,6 +780,8 @@ static void umount_criu_root(const struct restore_target *t, const char *root)
 static int restore(const struct runtime_opts *g, const struct restore_opts *o, const struct restore_target *t,
 		   pid_t *pid, cell_error **err)
 {
+	if (!cgroups_mode(o->manage_cgroups_mode, err))
+		return -EINVAL;
 	if (t->config->process->terminal)
 		return cell_error_set(
 		    err, ENOTSUP,
@@ -702,18 +824,17 @@ static int restore(const struct runtime_opts *g, const struct restore_opts *o, c
 	snprintf(pidfile, sizeof(pidfile), "%s/criu.pid", dir);
 	if ((r = mount_criu_root(t, root, err)) < 0)
 		return r;
-	int ns_fds[2] = {-1, -1};
+	struct inherited inh = {.n = 0};
 	_cleanup_strv_ char **argv = NULL;
-	r = restore_args(o, t, criu, img, work, root, pidfile, mounts, ns_fds, &argv, err);
+	r = restore_args(o, t, criu, img, work, root, pidfile, mounts, &inh, &argv, err);
 	if (r == 0) {
 		/* criu leaves the restored tree behind when it exits: as a
 		 * subreaper we get it, to wait for it like run does. */
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		r = run_criu(argv, "restore", work, "restore.log", err);
 	}
-	for (int k = 0; k < 2; k++)
-		if (ns_fds[k] >= 0)
-			close(ns_fds[k]);
+	for (size_t k = 0; k < inh.n; k++)
+		close(inh.fds[k]);
 	umount_criu_root(t, root);
 	if (r < 0)
 		return r;
