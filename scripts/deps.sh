@@ -12,7 +12,7 @@ PACKAGES="
   clang clang-format libclang-rt-14-dev
   runc crun
   dpkg-dev uidmap iproute2 procps util-linux
-  kmod
+  kmod criu
 "
 
 missing=""

@@ -238,3 +238,15 @@ rl_set_cmd() {
 	for d in $dirs; do rmdir "$d/$deleg"; done
 	[ "$status" -eq 0 ]
 }
+
+@test "rootless: checkpoint and restore need root, and say so" {
+	rl_set_cmd 'sleep 1000'
+	rl run -d "$CID" </dev/null >/dev/null 2>&1
+	run rl checkpoint --image-path "$BUNDLE/img" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"checkpoint container $CID: checkpointing needs root (criu does)"* ]]
+	[ "$(rl state "$CID" | jq -r .status)" = running ]
+	run rl restore --image-path "$BUNDLE/img" "${CID}r"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"restore container ${CID}r: restoring needs root (criu does)"* ]]
+}
