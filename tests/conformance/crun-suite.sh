@@ -7,7 +7,8 @@
 # The sources are fetched once into tests/.cache/crun with `apt-get source`.
 # When RUNTIME is crun itself, it runs in a private mount namespace with the
 # cgroup2 mount of a hybrid host hidden, because crun 1.8 refuses that layout;
-# cellrt is measured the same way when CELL_HIDE_UNIFIED=1.
+# cellrt is measured the same way when CELL_HIDE_UNIFIED=1. test_checkpoint_restore
+# needs a kernel criu works on: it runs in the VM (tests/vm/guest/checkpoint.bats).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +34,7 @@ if [ ! -x "$src/tests/init" ]; then
 fi
 
 files="$*"
-[ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds}"
+[ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds test_exec test_tty}"
 
 # test_tty skips itself unless its stdout is a terminal: it runs on a pty
 # that script(1) gives it (whose CRs are taken out again).
