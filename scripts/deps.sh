@@ -17,6 +17,7 @@ PACKAGES="
   podman docker.io containerd docker-registry apache2-utils
   qemu-system-x86 zstd
   dbus-daemon python3-dbus python3-gi
+  kmod criu
 "
 
 missing=""

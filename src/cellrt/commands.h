@@ -31,7 +31,9 @@ void cli_reset_getopt(void);
 void cli_print_help(const char *cmd, const char *args, const char *summary, const char *help);
 
 int cmd_spec(const struct runtime_opts *g, int argc, char **argv);
+int cmd_checkpoint(const struct runtime_opts *g, int argc, char **argv);
 int cmd_create(const struct runtime_opts *g, int argc, char **argv);
+int cmd_restore(const struct runtime_opts *g, int argc, char **argv);
 int cmd_run(const struct runtime_opts *g, int argc, char **argv);
 int cmd_start(const struct runtime_opts *g, int argc, char **argv);
 int cmd_state(const struct runtime_opts *g, int argc, char **argv);
@@ -43,3 +45,5 @@ int cmd_resume(const struct runtime_opts *g, int argc, char **argv);
 int cmd_update(const struct runtime_opts *g, int argc, char **argv);
 int cmd_events(const struct runtime_opts *g, int argc, char **argv);
 int cmd_ps(const struct runtime_opts *g, int argc, char **argv);
+int cmd_exec(const struct runtime_opts *g, int argc, char **argv);
+int cmd_features(const struct runtime_opts *g, int argc, char **argv);

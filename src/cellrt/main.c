@@ -9,15 +9,20 @@
 #include "base/log.h"
 #include "cell-config.h"
 #include "commands.h"
+#include "runtime/features.h"
 
 static const struct command commands[] = {
+    {"checkpoint", "CONTAINER_ID", "checkpoint a running container with criu", cmd_checkpoint},
     {"create", "CONTAINER_ID", "create a container", cmd_create},
     {"delete", "CONTAINER_ID...", "delete a container and what it holds", cmd_delete},
     {"events", "CONTAINER_ID", "print statistics and OOM events of a container", cmd_events},
+    {"exec", "CONTAINER_ID COMMAND...", "run a process in a running container", cmd_exec},
+    {"features", "", "print the OCI features document of this runtime", cmd_features},
     {"kill", "CONTAINER_ID [SIGNAL]", "send a signal to a container's processes", cmd_kill},
     {"list", "", "list the containers", cmd_list},
     {"pause", "CONTAINER_ID", "freeze the processes of a container", cmd_pause},
     {"ps", "CONTAINER_ID [PS_OPTIONS]", "list the processes of a container", cmd_ps},
+    {"restore", "CONTAINER_ID", "restore a container from a checkpoint", cmd_restore},
     {"resume", "CONTAINER_ID", "thaw a paused container", cmd_resume},
     {"run", "CONTAINER_ID", "create and start a container", cmd_run},
     {"spec", "", "write a default config.json", cmd_spec},
@@ -88,13 +93,42 @@ static void usage(FILE *f)
 		   "  --systemd-cgroup        use systemd for cgroups (cgroupsPath is slice:prefix:name)\n"
 		   "  --cgroup-manager M      cgroupfs, systemd or disabled (crun's flag)\n"
 		   "  --rootless true|false|auto  accepted for runc compatibility\n"
+		   "  --criu PATH             the criu binary for checkpoint and restore (default: criu)\n"
 		   "  -v, --version           print the version\n"
 		   "  -h, --help              print this help\n");
 }
 
-static void version(void)
+/* crun's line of "+FEATURE" tags (engines and crun's tests read it), from
+ * the features document. */
+static void print_feature_tags(const struct runtime_opts *g)
+{
+	json_t *f = runtime_features(g);
+	json_t *l = json_object_get(f, "linux");
+	static const char *const tags[][3] = {
+	    {"SYSTEMD", "cgroup", "systemd"},
+	    {"SELINUX", "selinux", "enabled"},
+	    {"APPARMOR", "apparmor", "enabled"},
+	    {"SECCOMP", "seccomp", "enabled"},
+	};
+	printf("+CAP");
+	for (size_t i = 0; i < ARRAY_SIZE(tags); i++)
+		if (json_is_true(json_object_get(json_object_get(l, tags[i][1]), tags[i][2])))
+			printf(" +%s", tags[i][0]);
+	if (json_is_true(
+		json_object_get(json_object_get(json_object_get(l, "mountExtensions"), "idmap"), "enabled")))
+		printf(" +IDMAP");
+	const char *cp = json_string_value(
+	    json_object_get(json_object_get(f, "annotations"), "org.cell.cellrt.checkpoint.enabled"));
+	if (cp && strcmp(cp, "true") == 0)
+		printf(" +CRIU");
+	putchar('\n');
+	json_decref(f);
+}
+
+static void version(const struct runtime_opts *g)
 {
 	printf("cellrt version %s\ncommit: %s\nspec: %s\n", CELL_VERSION, CELL_COMMIT, CELL_OCI_VERSION);
+	print_feature_tags(g);
 }
 
 static char *default_root(void)
@@ -170,9 +204,10 @@ int main(int argc, char **argv)
 			g.rootless = strcmp(optarg, "true") == 0;
 			break;
 		case OPT_CRIU:
+			g.criu_path = optarg;
 			break;
 		case 'v':
-			version();
+			version(&g);
 			return 0;
 		case 'h':
 			usage(stdout);

@@ -113,6 +113,25 @@ if [ -n "$crun" ] && [ -x "$crun/tests/init" ]; then
 	cp -a "$crun/tests" "$root/cell/tests/.cache/$name/"
 fi
 
+# Kernel modules the guest tests need (tests/vm/modules, one a line), with
+# what they depend on, from the kernel package run.sh unpacked.
+if [ -f "$here/modules" ]; then
+	kdir=$(ls -d "$top"/tests/.cache/vm/k 2>/dev/null || true)
+	kver=$(ls "$kdir/lib/modules" | head -1)
+	mods=$(grep -v '^[[:space:]]*\(#\|$\)' "$here/modules")
+	depmod -b "$kdir" "$kver"
+	for m in $mods; do
+		modprobe -d "$kdir" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}'
+	done | sort -u | while read -r ko; do
+		rel=${ko#"$kdir"}
+		mkdir -p "$(dirname "$root$rel")"
+		cp -p "$ko" "$root$rel"
+	done
+	mkdir -p "$root/lib/modules/$kver"
+	depmod -b "$root" "$kver"
+	echo "$mods" >"$root/etc/cell-modules"
+fi
+
 cp "$here/guest-init.sh" "$root/init"
 chmod 755 "$root/init"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"

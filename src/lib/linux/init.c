@@ -24,6 +24,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "sysctl.h"
+#include "terminal.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -156,6 +157,8 @@ static int setup_rootfs(struct init_plan *p, struct init_error *e)
 		return r;
 	if ((r = rootfs_pivot(rootfd, p->no_pivot, e)) < 0)
 		return r;
+	if (c->process->terminal && (r = terminal_setup(c->process, true, p->sync_fd, e)) < 0)
+		return r;
 	if ((r = sysctl_apply(&c->linux_, e)) < 0)
 		return r;
 	if ((r = rootfs_finish(c, e)) < 0)
@@ -272,16 +275,22 @@ static int init_run(struct init_plan *p, struct init_error *e)
 
 	/* Not dumpable: nothing in the container may open our /proc/PID/exe,
 	 * which is the runtime's binary until we exec. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!p->dumpable_until_go)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	umask(0);
 	close_inherited_fds(3 + p->preserve_fds);
 	if ((r = wait_for_go(p, e)) < 0)
 		return r;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (p->two_stage && (r = stage_one(p, e)) <= 0)
 		return r;
 	if (p->two_stage)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* A session of its own, as runc's init: nothing of the container
+	 * belongs to the caller's session (criu refuses a tree whose session
+	 * leader is outside it), and a terminal can become ours. */
+	setsid();
 	read_host_pid();
 	if ((r = setup_namespaces(p, e)) < 0)
 		return r;

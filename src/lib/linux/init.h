@@ -26,6 +26,9 @@ struct init_plan {
 	bool no_new_keyring;
 	int preserve_fds; /* fds 3 .. 3+n-1 go to the process */
 	bool keep_groups; /* annotation run.oci.keep_original_groups */
+	/* An unprivileged runtime writes the id maps of our new user namespace
+	 * itself, through /proc/PID, which needs us dumpable until it is done. */
+	bool dumpable_until_go;
 	struct caps_plan caps;
 	/* The state given to createContainer and startContainer hooks, as a
 	 * JSON object without "pid", which the init adds. */

@@ -13,6 +13,7 @@
 
 #include "base/cleanup.h"
 #include "base/path.h"
+#include "userns.h"
 
 #ifndef MOUNT_ATTR_NOSYMFOLLOW
 #define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
@@ -23,7 +24,18 @@
 
 /* How an option changes a mount: attributes of the mount itself, flags of
  * the super block, propagation, or the kind of mount. */
-enum opt_what { OPT_ATTR, OPT_RATTR, OPT_SB, OPT_PROPAGATION, OPT_BIND, OPT_RBIND, OPT_IGNORE };
+enum opt_what {
+	OPT_ATTR,
+	OPT_RATTR,
+	OPT_SB,
+	OPT_PROPAGATION,
+	OPT_BIND,
+	OPT_RBIND,
+	OPT_TMPCOPYUP,
+	OPT_IDMAP,
+	OPT_RIDMAP,
+	OPT_IGNORE
+};
 
 struct mount_option {
 	const char *name;
@@ -92,11 +104,20 @@ static const struct mount_option options[] = {
     {"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC, 0},
     {"bind", OPT_BIND, 0, 0},
     {"rbind", OPT_RBIND, 0, 0},
+    {"tmpcopyup", OPT_TMPCOPYUP, 0, 0},
+    /* Also as "idmap=uids=…;gids=…" (crun's syntax). */
+    {"idmap", OPT_IDMAP, 0, 0},
+    {"ridmap", OPT_RIDMAP, 0, 0},
     /* runc's extension: it changes how runc copies symlinks for tmpfs
      * copy-up; we copy symlinks as symlinks always. */
     {"copy-symlink", OPT_IGNORE, 0, 0},
     {"remount", OPT_IGNORE, 0, 0},
 };
+
+const char *mount_option_name(size_t i)
+{
+	return i < ARRAY_SIZE(options) ? options[i].name : NULL;
+}
 
 static int new_api_state; /* 0 unknown, 1 yes, -1 no */
 
@@ -142,6 +163,8 @@ void mount_plan_release(struct mount_plan *p)
 {
 	free(p->data);
 	p->data = NULL;
+	free(p->source_abs);
+	p->source_abs = NULL;
 	if (p->tree_fd >= 0)
 		close(p->tree_fd);
 	p->tree_fd = -1;
@@ -157,20 +180,16 @@ int mount_plan_build(const struct oci_mount *m, size_t i, int bundle_fd, struct 
 	for (size_t k = 0; m->options[k]; k++) {
 		const char *o = m->options[k];
 		const struct mount_option *mo = NULL;
-		for (size_t j = 0; j < ARRAY_SIZE(options); j++)
+		const char *eq = strchr(o, '=');
+		for (size_t j = 0; j < ARRAY_SIZE(options); j++) {
 			if (strcmp(options[j].name, o) == 0)
 				mo = &options[j];
+			else if (eq && (options[j].what == OPT_IDMAP || options[j].what == OPT_RIDMAP) &&
+				 strncmp(options[j].name, o, (size_t)(eq - o)) == 0 &&
+				 !options[j].name[eq - o])
+				mo = &options[j];
+		}
 		if (!mo) {
-			if (strcmp(o, "tmpcopyup") == 0) {
-				p->tmpcopyup = true;
-				continue;
-			}
-			if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0 ||
-			    strncmp(o, "idmap=", 6) == 0)
-				return cell_error_set(err, ENOTSUP,
-						      "mounts[%zu].options: \"%s\": id-mapped mounts are not "
-						      "supported by this version of cellrt",
-						      i, o);
 			if (append_data(&p->data, o) < 0)
 				return cell_error_set(err, ENOMEM, "out of memory");
 			continue;
@@ -195,6 +214,15 @@ int mount_plan_build(const struct oci_mount *m, size_t i, int bundle_fd, struct 
 			bind = true;
 			p->recursive = true;
 			break;
+		case OPT_TMPCOPYUP:
+			p->tmpcopyup = true;
+			break;
+		case OPT_IDMAP:
+		case OPT_RIDMAP:
+			p->idmap = true;
+			p->ridmap = mo->what == OPT_RIDMAP;
+			p->idmap_value = eq && eq[1] ? eq + 1 : NULL;
+			break;
 		case OPT_IGNORE:
 			break;
 		default:
@@ -202,10 +230,7 @@ int mount_plan_build(const struct oci_mount *m, size_t i, int bundle_fd, struct 
 		}
 	}
 	if (m->n_uid_mappings || m->n_gid_mappings)
-		return cell_error_set(err, ENOTSUP,
-				      "mounts[%zu]: id-mapped mounts (uidMappings/gidMappings) are not "
-				      "supported by this version of cellrt",
-				      i);
+		p->idmap = true;
 
 	if (bind) {
 		p->kind = MOUNT_KIND_BIND;
@@ -217,10 +242,23 @@ int mount_plan_build(const struct oci_mount *m, size_t i, int bundle_fd, struct 
 		if (fstatat(bundle_fd, m->source, &st, 0) < 0)
 			return cell_error_errno(err, errno, "mounts[%zu]: bind source %s", i, m->source);
 		p->source_is_dir = S_ISDIR(st.st_mode);
+		char bundle[4096];
+		int r = m->source[0] == '/' ? 0 : path_of_fd(bundle_fd, bundle, sizeof(bundle));
+		if (r < 0)
+			return cell_error_errno(err, r, "mounts[%zu]: bind source %s", i, m->source);
+		if (asprintf(&p->source_abs, "%s%s%s", m->source[0] == '/' ? "" : bundle,
+			     m->source[0] == '/' ? "" : "/", m->source) < 0) {
+			p->source_abs = NULL;
+			return cell_error_set(err, ENOMEM, "out of memory");
+		}
 		if (mount_have_new_api()) {
 			unsigned flags =
 			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (p->recursive ? AT_RECURSIVE : 0);
 			p->tree_fd = (int)syscall(SYS_open_tree, bundle_fd, m->source, flags);
+			/* Unprivileged (rootless), we may not clone mounts here; the
+			 * child can, in the mount namespace it owns. */
+			if (p->tree_fd < 0 && errno == EPERM && geteuid() != 0)
+				return 0;
 			if (p->tree_fd < 0)
 				return cell_error_errno(err, errno, "mounts[%zu]: open bind source %s", i,
 							m->source);
@@ -236,6 +274,61 @@ int mount_plan_build(const struct oci_mount *m, size_t i, int bundle_fd, struct 
 				      "mounts[%zu].type: required for a mount of %s that is not a bind", i,
 				      m->destination);
 	p->kind = MOUNT_KIND_FS;
+	return 0;
+}
+
+int mount_plan_idmap(const struct oci_config *c, size_t i, struct mount_plan *p, cell_error **err)
+{
+	const struct oci_mount *m = &c->mounts[i];
+	if (!p->idmap)
+		return 0;
+	if (p->kind != MOUNT_KIND_BIND)
+		return cell_error_set(err, EINVAL,
+				      "mounts[%zu]: id-mapped mounts are only for bind mounts (%s)", i,
+				      m->destination);
+	if (p->tree_fd < 0)
+		return cell_error_set(
+		    err, ENOTSUP,
+		    "mounts[%zu]: an id-mapped mount needs a privileged runtime and the new "
+		    "mount API (open_tree, mount_setattr)",
+		    i);
+	const struct oci_linux *l = &c->linux_;
+	struct oci_id_mapping *uids = m->uid_mappings, *gids = m->gid_mappings;
+	size_t nu = m->n_uid_mappings, ng = m->n_gid_mappings;
+	_cleanup_free_ struct oci_id_mapping *pu = NULL, *pg = NULL;
+	int r;
+	if (!nu && !ng && p->idmap_value) {
+		char where[64];
+		snprintf(where, sizeof(where), "mounts[%zu].options", i);
+		if ((r = userns_parse_idmap_option(p->idmap_value, l, &pu, &nu, &pg, &ng, where, err)) < 0)
+			return r;
+		uids = pu;
+		gids = pg;
+	} else if (!nu && !ng) {
+		/* Plain "idmap": the file system's ids as the container's own. */
+		if (!l->n_uid_mappings)
+			return cell_error_set(
+			    err, EINVAL,
+			    "mounts[%zu]: \"idmap\" without uidMappings needs the container's own "
+			    "linux.uidMappings",
+			    i);
+		uids = l->uid_mappings;
+		nu = l->n_uid_mappings;
+		gids = l->gid_mappings;
+		ng = l->n_gid_mappings;
+	}
+	_cleanup_close_ int userns = -EBADF;
+	if ((r = userns_open_mapped(uids, nu, gids, ng, &userns, err)) < 0)
+		return cell_error_prefix(err, "mounts[%zu]", i);
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+	unsigned flags = AT_EMPTY_PATH | (p->ridmap ? AT_RECURSIVE : 0);
+	if (syscall(SYS_mount_setattr, p->tree_fd, "", flags, &attr, sizeof(attr)) < 0) {
+		if (errno == EINVAL)
+			return cell_error_set(
+			    err, EINVAL, "mounts[%zu]: %s: the file system does not support id-mapped mounts",
+			    i, m->source);
+		return cell_error_errno(err, errno, "mounts[%zu]: id-map %s", i, m->source);
+	}
 	return 0;
 }
 
@@ -354,10 +447,13 @@ static int fs_config_data(int fsfd, const char *data)
 	return 0;
 }
 
+/* MS_SILENT is not among them: it only quiets the kernel's log of a failed
+ * mount(2), and fsconfig() has no such flag (file systems reject it). */
 static const char *const sb_flag_names[][2] = {
-    {"sync", (const char *)MS_SYNCHRONOUS},  {"dirsync", (const char *)MS_DIRSYNC},
-    {"lazytime", (const char *)MS_LAZYTIME}, {"mand", (const char *)MS_MANDLOCK},
-    {"silent", (const char *)MS_SILENT},
+    {"sync", (const char *)MS_SYNCHRONOUS},
+    {"dirsync", (const char *)MS_DIRSYNC},
+    {"lazytime", (const char *)MS_LAZYTIME},
+    {"mand", (const char *)MS_MANDLOCK},
 };
 
 /* Returns the attached mount's fd, for later changes to it. */
@@ -582,14 +678,21 @@ static int apply_bind(const struct mount_plan *p, const struct mount_ctx *ctx, s
 		return init_fail(e, target, "bind %s on %s: create mount point", p->source, dest);
 
 	int mnt = p->tree_fd;
-	_cleanup_close_ int classic = -EBADF;
+	_cleanup_close_ int classic = -EBADF, tree = -EBADF;
+	if (mnt < 0 && mount_have_new_api()) {
+		unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (p->recursive ? AT_RECURSIVE : 0);
+		tree = (int)syscall(SYS_open_tree, AT_FDCWD, p->source_abs, flags);
+		if (tree < 0)
+			return init_fail(e, errno, "bind %s on %s", p->source, dest);
+		mnt = tree;
+	}
 	if (mnt >= 0) {
 		if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 			return init_fail(e, errno, "bind %s on %s", p->source, dest);
 	} else {
 		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target);
-		if (mount(p->source, proc, NULL, MS_BIND | (p->recursive ? MS_REC : 0), NULL) < 0)
+		if (mount(p->source_abs, proc, NULL, MS_BIND | (p->recursive ? MS_REC : 0), NULL) < 0)
 			return init_fail(e, errno, "bind %s on %s", p->source, dest);
 		classic = open(proc, O_PATH | O_CLOEXEC);
 		if (classic < 0)

@@ -33,7 +33,10 @@ struct mount_plan {
 	char *data;                    /* file-system options, comma separated */
 	bool tmpcopyup;                /* tmpfs: copy what was under the mount point into it */
 	int tree_fd;                   /* bind: detached tree from open_tree(), or -1 */
+	char *source_abs;              /* bind: the source as an absolute path on the host */
 	bool source_is_dir;
+	bool idmap, ridmap;      /* id-mapped (the whole tree with ridmap) */
+	const char *idmap_value; /* "uids=…;gids=…" of idmap=…, or NULL */
 };
 
 /* One hierarchy to show under /sys/fs/cgroup. */
@@ -55,6 +58,15 @@ struct cgroup_mount_info {
 int mount_plan_build(const struct oci_mount *m, size_t i, int bundle_fd, struct mount_plan *out,
 		     cell_error **err);
 void mount_plan_release(struct mount_plan *p);
+
+/* Parent side, after mount_plan_build() for c->mounts[i]: make the bind an
+ * id-mapped mount (uidMappings/gidMappings, or the "idmap" option: crun's
+ * "idmap=uids=…;gids=…", or the container's own mappings). A no-op for
+ * other mounts. */
+int mount_plan_idmap(const struct oci_config *c, size_t i, struct mount_plan *p, cell_error **err);
+
+/* The mount options this build knows, by index; NULL past the last. */
+const char *mount_option_name(size_t i);
 
 /* What the child knows while it mounts. */
 struct mount_ctx {

@@ -12,6 +12,7 @@
 
 #include "base/cleanup.h"
 #include "base/file.h"
+#include "userns.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -142,39 +143,12 @@ int ns_stage_one(const struct oci_config *c, const int fds[OCI_NS_TYPES], struct
 	return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n, cell_error **err)
-{
-	char path[64], buf[340 * 40];
-	size_t len = 0;
-	for (size_t i = 0; i < n && len < sizeof(buf) - 40; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
-					m[i].host_id, m[i].size);
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cell_error_errno(err, errno, "open %s", path);
-	/* The map goes in one write(2), as the kernel requires. */
-	ssize_t w = write(fd, buf, len);
-	if (w < 0 || (size_t)w != len)
-		return cell_error_errno(err, w < 0 ? errno : EIO, "write %s (linux.%s)", path,
-					strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
-	return 0;
-}
-
 int userns_write_maps(pid_t pid, const struct oci_config *c, cell_error **err)
 {
 	const struct oci_linux *l = &c->linux_;
-	int r;
-	if (geteuid() != 0) {
-		/* Unprivileged: the kernel wants setgroups denied before a gid map. */
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-		_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd >= 0 && write_all(fd, "deny", 4) < 0)
-			return cell_error_errno(err, errno, "write %s", path);
-	}
-	if ((r = write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err)) < 0 ||
-	    (r = write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err)) < 0)
-		return r;
+	int r =
+	    userns_set_maps(pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings, err);
+	if (r < 0)
+		return cell_error_prefix(err, "linux");
 	return 0;
 }

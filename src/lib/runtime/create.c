@@ -28,12 +28,15 @@
 #include "cgroup/cgroup.h"
 #include "cgroup/resources.h"
 #include "cgroup/systemd.h"
+#include "checkpoint.h"
+#include "console.h"
 #include "lifecycle.h"
 #include "linux/caps.h"
 #include "linux/hooks.h"
 #include "linux/init.h"
 #include "linux/namespaces.h"
 #include "linux/sync.h"
+#include "passwd.h"
 #include "pidutil.h"
 #include "spec/validate.h"
 #include "state.h"
@@ -51,6 +54,7 @@ struct create {
 	const struct runtime_opts *g;
 	const struct create_opts *o;
 	bool run_mode;
+	bool detach; /* run -d */
 	struct oci_config *config;
 	char *bundle;
 	int bundle_fd;
@@ -69,6 +73,8 @@ struct create {
 	pid_t child;         /* what clone3 returned (stage one in a two-stage start) */
 	pid_t pid;           /* the container's init */
 	int pidfd;
+	int console_sock; /* --console-socket, connected */
+	int console_fd;   /* the pty master the init sent */
 	json_t *record;
 };
 
@@ -92,6 +98,10 @@ static void create_release(struct create *cr)
 		close(cr->sync_fd);
 	if (cr->pidfd >= 0)
 		close(cr->pidfd);
+	if (cr->console_sock >= 0)
+		close(cr->console_sock);
+	if (cr->console_fd >= 0)
+		close(cr->console_fd);
 	if (cr->dirfd >= 0)
 		close(cr->dirfd);
 	if (cr->state_root_fd >= 0)
@@ -140,6 +150,30 @@ static int move_fd_above(int *fd, int min)
 	return 0;
 }
 
+/* runc's rules: a terminal needs someone at the other end, the console
+ * socket or (foreground run) the runtime itself; a console socket needs a
+ * terminal to carry. Checked on the config as read, before its details, as
+ * the command line's own mistake. */
+static int check_terminal(struct create *cr, json_t *config, cell_error **err)
+{
+	bool terminal = json_is_true(json_object_get(json_object_get(config, "process"), "terminal"));
+	bool foreground = cr->run_mode && !cr->detach;
+	const char *sock = cr->o->console_socket;
+	if (terminal && !sock && !foreground)
+		return cell_error_set(
+		    err, EINVAL,
+		    "process.terminal: a detached container's terminal needs a receiver: use "
+		    "--console-socket");
+	if (sock && (!terminal || foreground))
+		return cell_error_set(
+		    err, EINVAL,
+		    "--console-socket: only for a container with process.terminal that runs "
+		    "detached (create, run -d)");
+	if (sock)
+		return console_socket_connect(sock, &cr->console_sock, err);
+	return 0;
+}
+
 static int open_bundle(struct create *cr, cell_error **err)
 {
 	const struct create_opts *o = cr->o;
@@ -153,9 +187,13 @@ static int open_bundle(struct create *cr, cell_error **err)
 	if (cr->bundle_fd < 0)
 		return cell_error_errno(err, errno, "bundle %s", cr->bundle);
 	const char *cfg = o->config && *o->config ? o->config : "config.json";
-	int r = oci_config_load(cr->bundle_fd, cfg, &cr->config, err);
-	if (r < 0)
+	_cleanup_json_ json_t *json = NULL;
+	int r = json_load_file_at(cr->bundle_fd, cfg, 64 << 20, &json, err);
+	if (r < 0 || (r = check_terminal(cr, json, err)) < 0)
 		return r;
+	if ((r = oci_config_parse(json, &cr->config, err)) < 0 ||
+	    (r = oci_config_validate(cr->config, err)) < 0)
+		return cell_error_prefix(err, "%s", cfg);
 
 	const char *root = cr->config->root_path;
 	_cleanup_free_ char *joined = NULL;
@@ -274,27 +312,7 @@ static char *home_of(const char *rootfs, uid_t uid)
 	_cleanup_close_ int rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0)
 		return strdup("/");
-	_cleanup_close_ int fd = path_open_in_root(rfd, "/etc/passwd", O_RDONLY, PATH_CREATE_NONE, 0);
-	_cleanup_free_ char *buf = NULL;
-	if (fd < 0 || read_all(fd, 4 << 20, &buf, NULL) < 0)
-		return strdup("/");
-	for (char *line = buf, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		char *f[7] = {0};
-		int n = 0;
-		for (char *s = line; n < 7; n++) {
-			f[n] = s;
-			s = strchr(s, ':');
-			if (!s)
-				break;
-			*s++ = '\0';
-		}
-		if (n >= 6 && f[2] && (uid_t)strtoul(f[2], NULL, 10) == uid && f[5] && *f[5])
-			return strdup(f[5]);
-	}
-	return strdup("/");
+	return passwd_home(rfd, uid);
 }
 
 static int build_env(struct create *cr, int *listen_fds, cell_error **err)
@@ -356,6 +374,7 @@ static int build_plan(struct create *cr, cell_error **err)
 	p->no_pivot = cr->o->no_pivot;
 	p->no_new_keyring = cr->o->no_new_keyring;
 	p->two_stage = ns_needs_two_stages(c);
+	p->dumpable_until_go = geteuid() != 0 && oci_new_namespace(c, OCI_NS_USER);
 	const char *keep = oci_annotation(c, "run.oci.keep_original_groups");
 	p->keep_groups = keep && strcmp(keep, "1") == 0;
 
@@ -374,7 +393,8 @@ static int build_plan(struct create *cr, cell_error **err)
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		p->mounts[i].tree_fd = -1;
 		p->n_mounts = i + 1;
-		if ((r = mount_plan_build(&c->mounts[i], i, cr->bundle_fd, &p->mounts[i], err)) < 0)
+		if ((r = mount_plan_build(&c->mounts[i], i, cr->bundle_fd, &p->mounts[i], err)) < 0 ||
+		    (r = mount_plan_idmap(c, i, &p->mounts[i], err)) < 0)
 			return r;
 		_cleanup_free_ char *dest = path_normalize(c->mounts[i].destination);
 		if (dest && strcmp(dest, "/dev") == 0 && p->mounts[i].kind == MOUNT_KIND_BIND)
@@ -420,6 +440,8 @@ static int build_plan(struct create *cr, cell_error **err)
 		r = move_fd_above(&cr->state_root_fd, min);
 	if (r == 0)
 		r = move_fd_above(&cr->bundle_fd, min);
+	if (r == 0)
+		r = move_fd_above(&cr->console_sock, min);
 	if (r < 0)
 		return cell_error_errno(err, r, "move descriptors above --preserve-fds");
 	return 0;
@@ -443,6 +465,8 @@ static int spawn(struct create *cr, cell_error **err)
 		close(cr->dirfd);
 		close(cr->state_root_fd);
 		close(cr->bundle_fd);
+		if (cr->console_sock >= 0)
+			close(cr->console_sock);
 		container_init(&cr->plan);
 	}
 	cr->child = (pid_t)pid;
@@ -525,10 +549,21 @@ static int talk_to_child(struct create *cr, cell_error **err)
 			return cell_error_errno(err, errno, "open the container init %d", (int)cr->pid);
 	}
 	for (;;) {
-		r = sync_recv(cr->sync_fd, &msg, NULL);
+		int fd = -1;
+		r = sync_recv(cr->sync_fd, &msg, &fd);
 		if (r < 0)
 			return child_error(cr, &msg, r, err);
+		if (fd >= 0 && msg.type != SYNC_CONSOLE)
+			close(fd);
 		switch (msg.type) {
+		case SYNC_CONSOLE:
+			if (fd < 0 || cr->console_fd >= 0) {
+				if (fd >= 0)
+					close(fd);
+				return cell_error_set(err, EPROTO, "the container init sent a bad terminal");
+			}
+			cr->console_fd = fd;
+			break;
 		case SYNC_HOOKS:
 			if ((r = run_parent_hooks(cr, err)) < 0)
 				return r;
@@ -586,27 +621,28 @@ static int write_record(struct create *cr, cell_error **err)
 	r = write_file_atomic(cr->dirfd, "status", s, strlen(s), 0600);
 	if (r < 0)
 		return cell_error_errno(err, r, "write the state of container %s", cr->o->id);
-	if (cr->o->pid_file) {
-		char buf[32];
-		int len = snprintf(buf, sizeof(buf), "%d", (int)cr->pid);
-		const char *pf = cr->o->pid_file;
-		_cleanup_free_ char *dir = strdup(pf);
-		if (!dir)
-			return cell_error_set(err, ENOMEM, "out of memory");
-		char *slash = strrchr(dir, '/');
-		const char *name = pf;
-		if (slash) {
-			*slash = '\0';
-			name = slash + 1;
-		}
-		_cleanup_close_ int dfd =
-		    open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
-			return cell_error_errno(err, errno, "--pid-file %s", pf);
-		r = write_file_atomic(dfd, name, buf, (size_t)len, 0644);
-		if (r < 0)
-			return cell_error_errno(err, r, "--pid-file %s", pf);
-	}
+	if (cr->o->pid_file && (r = pid_file_write(cr->o->pid_file, cr->pid, err)) < 0)
+		return r;
+	return 0;
+}
+
+/* restore: criu, not a clone, brings the container's processes. */
+static int restore_processes(struct create *cr, cell_error **err)
+{
+	struct restore_target t = {
+	    .id = cr->o->id,
+	    .config = cr->config,
+	    .bundle = cr->bundle,
+	    .rootfs = cr->rootfs,
+	    .state_dirfd = cr->dirfd,
+	    .cgroup = cr->cgroup_made ? cr->cgroup : NULL,
+	};
+	int r = criu_restore(cr->g, cr->o->restore, &t, &cr->pid, err);
+	if (r < 0)
+		return r;
+	cr->pidfd = (int)syscall(SYS_pidfd_open, cr->pid, 0);
+	if (cr->pidfd < 0)
+		return cell_error_errno(err, errno, "open the restored init %d", (int)cr->pid);
 	return 0;
 }
 
@@ -618,21 +654,25 @@ static int do_create(const struct runtime_opts *g, const struct create_opts *o, 
 		return r;
 	if (o->preserve_fds < 0)
 		return cell_error_set(err, EINVAL, "--preserve-fds: must not be negative");
-	if (o->console_socket)
-		return cell_error_set(
-		    err, ENOTSUP, "--console-socket: terminals are not supported by this version of cellrt");
 	if ((r = open_bundle(cr, err)) < 0)
 		return r;
-	if (cr->config->process->terminal)
-		return cell_error_set(
-		    err, ENOTSUP,
-		    "process.terminal: terminals are not supported by this version of cellrt; "
-		    "set it to false");
-	if ((r = make_state_dir(cr, err)) < 0 || (r = setup_cgroup(cr, err)) < 0 ||
-	    (r = build_plan(cr, err)) < 0 || (r = spawn(cr, err)) < 0 || (r = talk_to_child(cr, err)) < 0 ||
-	    (r = write_record(cr, err)) < 0)
+	if ((r = make_state_dir(cr, err)) < 0 || (r = setup_cgroup(cr, err)) < 0)
 		return r;
-	return 0;
+	if (o->restore)
+		r = restore_processes(cr, err);
+	else if ((r = build_plan(cr, err)) == 0 && (r = spawn(cr, err)) == 0)
+		r = talk_to_child(cr, err);
+	if (r < 0)
+		return r;
+	if (cr->console_sock >= 0) {
+		if (cr->console_fd < 0)
+			return cell_error_set(err, EPROTO, "the container init sent no terminal");
+		if ((r = console_socket_send(cr->console_sock, cr->console_fd, o->console_socket, err)) < 0)
+			return r;
+		close(cr->console_fd);
+		cr->console_fd = -1;
+	}
+	return write_record(cr, err);
 }
 
 static void create_init(struct create *cr, const struct runtime_opts *g, const struct create_opts *o,
@@ -643,6 +683,7 @@ static void create_init(struct create *cr, const struct runtime_opts *g, const s
 	cr->o = o;
 	cr->run_mode = run_mode;
 	cr->bundle_fd = cr->state_root_fd = cr->dirfd = cr->sync_fd = cr->pidfd = -1;
+	cr->console_sock = cr->console_fd = -1;
 	cr->plan.sync_fd = cr->plan.start_fd = -1;
 	for (int t = 0; t < OCI_NS_TYPES; t++)
 		cr->plan.ns_fds[t] = -1;
@@ -654,17 +695,14 @@ int runtime_create(const struct runtime_opts *g, const struct create_opts *o, ce
 	create_init(&cr, g, o, false);
 	int r = do_create(g, o, &cr, err);
 	if (r < 0) {
-		cell_error_prefix(err, "create container %s", o->id ? o->id : "");
+		cell_error_prefix(err, "%s container %s", o->restore ? "restore" : "create",
+				  o->id ? o->id : "");
 		create_undo(&cr);
 	}
 	free_cg_dirs(&cr);
 	create_release(&cr);
 	return r;
 }
-
-/* Signals `run` passes on to the container's init while it waits. */
-static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,  SIGUSR1,
-				SIGUSR2, SIGALRM, SIGCONT, SIGWINCH, SIGPIPE};
 
 /* Tell the init to exec and learn whether it did: the sync socket closes on
  * exec (close-on-exec), or brings the error. */
@@ -683,33 +721,6 @@ static int start_over_socket(struct create *cr, cell_error **err)
 	if (r < 0)
 		return cell_error_errno(err, r, "start container %s", cr->o->id);
 	return cell_error_set(err, EPROTO, "start container %s: unexpected message %u", cr->o->id, msg.type);
-}
-
-static int wait_and_forward(struct create *cr, int sfd, int *exit_status, cell_error **err)
-{
-	for (;;) {
-		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = cr->pidfd, .events = POLLIN}};
-		int n = poll(p, 2, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cell_error_errno(err, errno, "wait for container %s", cr->o->id);
-		if (p[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
-				pidfd_signal(cr->pidfd, (int)si.ssi_signo);
-		}
-		if (p[1].revents) {
-			int status;
-			pid_t w;
-			while ((w = waitpid(cr->pid, &status, 0)) < 0 && errno == EINTR)
-				;
-			if (w < 0)
-				return cell_error_errno(err, errno, "wait for container %s", cr->o->id);
-			*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-			return 0;
-		}
-	}
 }
 
 static int delete_after_run(const struct runtime_opts *g, const char *id, cell_error **err)
@@ -731,7 +742,7 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 	close(cr->dirfd);
 	cr->dirfd = -1;
 	cr->child = 0;
-	int r = start_over_socket(cr, err);
+	int r = cr->o->restore ? 0 : start_over_socket(cr, err);
 	if (r < 0) {
 		cell_error *e2 = NULL;
 		if (delete_after_run(g, id, &e2) < 0) {
@@ -749,7 +760,16 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 	_cleanup_close_ int sfd = signalfd(-1, mask, SFD_CLOEXEC);
 	if (sfd < 0)
 		return cell_error_errno(err, errno, "watch signals");
-	r = wait_and_forward(cr, sfd, exit_status, err);
+	_cleanup_console_proxy_ struct console_proxy proxy;
+	console_proxy_init(&proxy);
+	if (cr->console_fd >= 0) {
+		r = console_proxy_start(&proxy, cr->console_fd, cr->config->process->has_console_size, err);
+		cr->console_fd = -1;
+		if (r < 0)
+			return r;
+	}
+	r = foreground_wait(cr->pid, cr->pidfd, sfd, &proxy, exit_status, err);
+	console_proxy_stop(&proxy);
 	if (r == 0 && !keep)
 		r = delete_after_run(g, id, err);
 	return r;
@@ -760,19 +780,18 @@ int runtime_run(const struct runtime_opts *g, const struct create_opts *o, bool 
 {
 	struct create cr;
 	sigset_t mask, old;
-	sigemptyset(&mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaddset(&mask, forwarded[i]);
-	sigaddset(&mask, SIGCHLD);
+	foreground_signal_mask(&mask);
 	/* Blocked before the clone, so no signal slips by between clone and
 	 * wait; the init unblocks them before it execs. */
 	if (!detach)
 		sigprocmask(SIG_BLOCK, &mask, &old);
 
 	create_init(&cr, g, o, true);
+	cr.detach = detach;
 	int r = do_create(g, o, &cr, err);
 	if (r < 0) {
-		cell_error_prefix(err, "create container %s", o->id ? o->id : "");
+		cell_error_prefix(err, "%s container %s", o->restore ? "restore" : "create",
+				  o->id ? o->id : "");
 		create_undo(&cr);
 	} else {
 		r = run_created(&cr, &mask, detach, keep, exit_status, err);

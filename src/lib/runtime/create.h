@@ -18,7 +18,10 @@ struct runtime_opts {
 	const char *root;
 	enum cgroup_manager cgroup_manager;
 	bool rootless;
+	const char *criu_path; /* --criu: the criu binary; NULL: "criu" from PATH */
 };
+
+struct restore_opts;
 
 struct create_opts {
 	const char *id;
@@ -29,6 +32,9 @@ struct create_opts {
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;
+	/* restore (checkpoint.h): criu brings the processes back instead of a
+	 * new init. */
+	const struct restore_opts *restore;
 };
 
 int runtime_create(const struct runtime_opts *g, const struct create_opts *o, cell_error **err);

@@ -87,3 +87,25 @@ int pidfd_signal(int pidfd, int sig)
 		return -errno;
 	return 0;
 }
+
+int pid_file_write(const char *path, pid_t pid, cell_error **err)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	_cleanup_free_ char *dir = strdup(path);
+	if (!dir)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	char *slash = strrchr(dir, '/');
+	const char *name = path;
+	if (slash) {
+		*slash = '\0';
+		name = slash + 1;
+	}
+	_cleanup_close_ int dfd = open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cell_error_errno(err, errno, "--pid-file %s", path);
+	int r = write_file_atomic(dfd, name, buf, (size_t)len, 0644);
+	if (r < 0)
+		return cell_error_errno(err, r, "--pid-file %s", path);
+	return 0;
+}

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "base/error.h"
+
 /* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat)
  * and its state letter. Returns 0 or a negative errno (-ESRCH when gone). */
 int pid_stat(pid_t pid, unsigned long long *start_time, char *state);
@@ -20,3 +22,7 @@ bool pidfd_exited(int pidfd);
 int pidfd_wait_exit(int pidfd, int timeout_ms);
 
 int pidfd_signal(int pidfd, int sig);
+
+/* Write pid to path (--pid-file) atomically, relative to the current
+ * directory when path is relative. */
+int pid_file_write(const char *path, pid_t pid, cell_error **err);

@@ -1,0 +1,228 @@
+#include "exec_init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/file.h"
+#include "process.h"
+#include "sync.h"
+#include "terminal.h"
+
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+struct clone_args_v0 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static void close_between(unsigned int lo, unsigned int hi)
+{
+	if (syscall(SYS_close_range, lo, hi, 0) == 0)
+		return;
+	/* Kernels before 5.9: one by one, as far as the limit goes. */
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = lo; fd <= (long)hi && fd < max; fd++)
+		close((int)fd);
+}
+
+/* Close every fd from 3 up but the preserved ones and those in keep:
+ * whatever the runtime had open (state directory, log file, config) stays on
+ * the host's side. */
+static void close_fds_except(int preserve, int *keep, size_t n)
+{
+	qsort(keep, n, sizeof(int), cmp_int);
+	unsigned int lo = 3 + (unsigned int)preserve;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int k = (unsigned int)keep[i];
+		if (k < lo)
+			continue;
+		if (k > lo)
+			close_between(lo, k - 1);
+		lo = k + 1;
+	}
+	close_between(lo, ~0U);
+}
+
+static int join_namespaces(const struct exec_plan *p, struct init_error *e)
+{
+	if (!p->ns_flags)
+		return 0;
+	/* setns() on a pidfd enters them all at once, in the order the kernel
+	 * knows is right (5.8 and later). */
+	if (p->pidfd >= 0) {
+		if (setns(p->pidfd, p->ns_flags) == 0)
+			return 0;
+		if (errno != EINVAL)
+			return init_fail(e, errno, "join the namespaces of container %s", p->id);
+	}
+	/* One by one: user first, so that we hold the capabilities the others
+	 * ask for in the namespace that owns them; mount last, as it changes
+	 * our root. */
+	static const enum oci_ns_type order[] = {OCI_NS_USER, OCI_NS_PID,  OCI_NS_CGROUP,  OCI_NS_IPC,
+						 OCI_NS_UTS,  OCI_NS_TIME, OCI_NS_NETWORK, OCI_NS_MOUNT};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		enum oci_ns_type t = order[i];
+		if (p->ns_fds[t] >= 0 && setns(p->ns_fds[t], oci_ns_clone_flags[t]) < 0)
+			return init_fail(e, errno, "join the %s namespace of container %s", oci_ns_names[t],
+					 p->id);
+	}
+	return 0;
+}
+
+/* The LSM label for the exec, written to this task's attr file. The file is
+ * checked to be on procfs, so that a container cannot take the write
+ * elsewhere by mounting over /proc. */
+static int write_exec_attr(const char *name, const char *path, const char *fallback, const char *value,
+			   struct init_error *e)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && fallback)
+		fd = open(fallback, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return init_fail(e, errno, "%s: open %s", name, path);
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+		return init_fail(e, EPERM, "%s: %s is not on procfs", name, path);
+	int r = write_all(fd, value, strlen(value));
+	if (r < 0)
+		return init_fail(e, r, "%s: set \"%s\"", name, value);
+	return 0;
+}
+
+static int apply_lsm_labels(const struct oci_process *proc, struct init_error *e)
+{
+	int r;
+	if (proc->apparmor_profile && *proc->apparmor_profile) {
+		char buf[4096 + 8];
+		snprintf(buf, sizeof(buf), "exec %s", proc->apparmor_profile);
+		r = write_exec_attr("process.apparmorProfile", "/proc/thread-self/attr/apparmor/exec",
+				    "/proc/thread-self/attr/exec", buf, e);
+		if (r < 0)
+			return r;
+	}
+	if (proc->selinux_label && *proc->selinux_label &&
+	    (r = write_exec_attr("process.selinuxLabel", "/proc/thread-self/attr/exec", NULL,
+				 proc->selinux_label, e)) < 0)
+		return r;
+	return 0;
+}
+
+/* The process, after stage one: from here on we are inside every namespace
+ * of the container and in its cgroup. */
+static int become_process(struct exec_plan *p, struct init_error *e)
+{
+	const struct oci_process *proc = p->process;
+	int r;
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (setsid() < 0)
+		return init_fail(e, errno, "start a new session");
+	/* The container's session keyring (the init made it under the
+	 * container's id), not the caller's. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p->id) < 0 && errno != ENOSYS)
+		return init_fail(e, errno, "join the session keyring of container %s", p->id);
+	if (proc->terminal && (r = terminal_setup(proc, false, p->sync_fd, e)) < 0)
+		return r;
+	if ((r = process_set_rlimits(proc, e)) < 0 || (r = process_set_oom_score_adj(proc, e)) < 0 ||
+	    (r = process_set_io_priority(proc, e)) < 0 || (r = process_set_scheduler(proc, e)) < 0)
+		return r;
+	if (chdir(proc->cwd) < 0)
+		return init_fail(e, errno, "process.cwd: chdir %s", proc->cwd);
+	char exe[4096];
+	if ((r = process_find_executable(proc->args[0], p->env, exe, sizeof(exe), e)) < 0)
+		return r;
+
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	if ((r = caps_prepare(&p->caps, e)) < 0 || (r = process_set_user(proc, p->keep_groups, e)) < 0 ||
+	    (r = caps_apply(&p->caps, e)) < 0)
+		return r;
+	if (chdir(proc->cwd) < 0)
+		return init_fail(e, errno, "process.cwd: chdir %s as uid %u", proc->cwd, proc->uid);
+	umask(proc->has_umask ? proc->umask : 022);
+	if ((r = process_prepare_fds(p->preserve_fds, e)) < 0 || (r = apply_lsm_labels(proc, e)) < 0)
+		return r;
+	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return init_fail(e, errno, "process.noNewPrivileges: set");
+	/* The death signal would outlive execve; a detached exec must not die
+	 * with the runtime. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	execve(exe, (char *const *)proc->args, p->env);
+	return init_fail(e, errno, "exec %s", exe);
+}
+
+/* Stage one; returns only on failure (in stage one or in the process). */
+static int exec_run(struct exec_plan *p, struct init_error *e)
+{
+	/* Before anything else: a dumpable process of ours inside the
+	 * container's namespaces would let it open /proc/PID/exe (the
+	 * runtime's binary) and our fds. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	int keep[OCI_NS_TYPES + 2];
+	size_t n = 0;
+	keep[n++] = p->sync_fd;
+	if (p->pidfd >= 0)
+		keep[n++] = p->pidfd;
+	for (int t = 0; t < OCI_NS_TYPES; t++)
+		if (p->ns_fds[t] >= 0)
+			keep[n++] = p->ns_fds[t];
+	close_fds_except(p->preserve_fds, keep, n);
+
+	struct sync_msg msg;
+	int r = sync_expect(p->sync_fd, SYNC_GO, &msg);
+	if (r < 0)
+		return init_fail(e, r, "wait for the runtime");
+	if ((r = join_namespaces(p, e)) < 0)
+		return r;
+	for (int t = 0; t < OCI_NS_TYPES; t++)
+		if (p->ns_fds[t] >= 0) {
+			close(p->ns_fds[t]);
+			p->ns_fds[t] = -1;
+		}
+	if (p->pidfd >= 0) {
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	/* Entering a user namespace changes our credentials, and the kernel
+	 * then resets dumpability to its default: set it again. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	struct clone_args_v0 args = {.flags = CLONE_PARENT};
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return init_fail(e, errno, "start the process in container %s", p->id);
+	if (pid == 0)
+		return become_process(p, e);
+	r = sync_send(p->sync_fd, SYNC_PID, pid, -1);
+	_exit(r < 0 ? 1 : 0);
+}
+
+_Noreturn void exec_init(struct exec_plan *p)
+{
+	struct init_error e = {0};
+	exec_run(p, &e);
+	sync_send_error(p->sync_fd, &e);
+	_exit(e.err == ENOENT ? 127 : 126);
+}

@@ -1,0 +1,90 @@
+#include "features.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "cell-config.h"
+#include "linux/caps.h"
+#include "linux/mounts.h"
+#include "spec/config.h"
+
+int runtime_criu_binary(const struct runtime_opts *g, char *buf, size_t len)
+{
+	const char *want = g && g->criu_path && *g->criu_path ? g->criu_path : "criu";
+	if (strchr(want, '/')) {
+		if (access(want, X_OK) < 0)
+			return -ENOENT;
+		snprintf(buf, len, "%s", want);
+		return 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (const char *s = path; *s;) {
+		size_t n = strcspn(s, ":");
+		if ((size_t)snprintf(buf, len, "%.*s/%s", (int)n, s, want) < len && access(buf, X_OK) == 0)
+			return 0;
+		s += n + (s[n] == ':');
+	}
+	return -ENOENT;
+}
+
+static json_t *string_array(const char *(*name)(size_t i))
+{
+	json_t *a = json_array();
+	for (size_t i = 0; name(i); i++)
+		json_array_append_new(a, json_string(name(i)));
+	return a;
+}
+
+static const char *hook_name(size_t i)
+{
+	return i < OCI_HOOK_KINDS ? oci_hook_names[i] : NULL;
+}
+
+static const char *ns_name(size_t i)
+{
+	return i < OCI_NS_TYPES ? oci_ns_names[i] : NULL;
+}
+
+static const char *cap_name(size_t i)
+{
+	return i <= (size_t)caps_known_last() ? caps_name((int)i) : NULL;
+}
+
+static bool knows_mount_option(const char *opt)
+{
+	for (size_t i = 0; mount_option_name(i); i++)
+		if (strcmp(mount_option_name(i), opt) == 0)
+			return true;
+	return false;
+}
+
+json_t *runtime_features(const struct runtime_opts *g)
+{
+	const struct scmp_version *sv = seccomp_version();
+	char libseccomp[64], criu[4096];
+	snprintf(libseccomp, sizeof(libseccomp), "%u.%u.%u", sv->major, sv->minor, sv->micro);
+	bool checkpoint = runtime_criu_binary(g, criu, sizeof(criu)) == 0;
+
+	json_t *linux_ = json_pack(
+	    "{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b}, s:{s:b}, s:{s:b}, s:{s:b}, s:{s:{s:b}}}",
+	    "namespaces", string_array(ns_name), "capabilities", string_array(cap_name),
+	    /* cgroup/ drives v1, hybrid and v2 hierarchies; it has no systemd
+	     * or rdma back end (yet). */
+	    "cgroup", "v1", true, "v2", true, "systemd", false, "systemdUser", false, "rdma", false,
+	    /* Filled in by the init's seccomp and LSM code once they exist. */
+	    "seccomp", "enabled", false, "apparmor", "enabled", false, "selinux", "enabled", false,
+	    "intelRdt", "enabled", false, "mountExtensions", "idmap", "enabled", knows_mount_option("idmap"));
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s}}", "ociVersionMin", "1.0.0",
+			 "ociVersionMax", CELL_OCI_VERSION, "hooks", string_array(hook_name), "mountOptions",
+			 string_array(mount_option_name), "linux", linux_, "annotations",
+			 "io.github.seccomp.libseccomp.version", libseccomp, "org.cell.cellrt.version",
+			 CELL_VERSION, "org.cell.cellrt.commit", CELL_COMMIT,
+			 "org.cell.cellrt.checkpoint.enabled", checkpoint ? "true" : "false");
+}
