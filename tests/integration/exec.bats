@@ -192,7 +192,7 @@ start_sleeper() {
 	grep -q "^[0-9]*:memory:.*/$CID\$" /proc/$pid/cgroup
 	run cellrt exec --cgroup nosub "$CID" true
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"--cgroup nosub: sub-cgroup of container $CID"* ]]
+	[[ "$output" == *"container $CID: --cgroup nosub: sub-cgroup /sys/fs/cgroup/"*"/$CID/nosub: No such file or directory"* ]]
 	run cellrt exec --cgroup ../.. "$CID" true
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"must stay inside the container's cgroup"* ]]

@@ -717,9 +717,9 @@ int cgroup_sub(const struct cgroup *cg, const char *const *specs, struct cgroup 
 		const char *path = colon ? colon + 1 : specs[i];
 		while (*path == '/')
 			path++;
-		int r = check_path(path, err);
-		if (r < 0)
-			return cell_error_prefix(err, "--cgroup %s", specs[i]);
+		if (check_path(path, NULL) < 0)
+			return cell_error_set(
+			    err, EINVAL, "--cgroup %s: must stay inside the container's cgroup", specs[i]);
 		if (!*path)
 			return cell_error_set(err, EINVAL, "--cgroup %s: the path is empty", specs[i]);
 		_cleanup_free_ char *list = colon ? strndup(specs[i], (size_t)(colon - specs[i])) : NULL;
@@ -740,7 +740,8 @@ int cgroup_sub(const struct cgroup *cg, const char *const *specs, struct cgroup 
 				return cell_error_set(err, ENOMEM, "out of memory");
 			struct stat st;
 			if (stat(dir, &st) < 0)
-				return cell_error_errno(err, errno, "--cgroup %s: %s", specs[i], dir);
+				return cell_error_errno(err, errno, "--cgroup %s: sub-cgroup %s", specs[i],
+							dir);
 		}
 		if (!matched)
 			return cell_error_set(err, ENOENT,
