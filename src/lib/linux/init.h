@@ -7,7 +7,9 @@
 #include <stdbool.h>
 
 #include "caps.h"
+#include "lsm.h"
 #include "mounts.h"
+#include "seccomp.h"
 #include "spec/config.h"
 
 struct init_plan {
@@ -27,6 +29,8 @@ struct init_plan {
 	int preserve_fds; /* fds 3 .. 3+n-1 go to the process */
 	bool keep_groups; /* annotation run.oci.keep_original_groups */
 	struct caps_plan caps;
+	struct lsm_plan lsm;
+	struct seccomp_plan seccomp;
 	/* The state given to createContainer and startContainer hooks, as a
 	 * JSON object without "pid", which the init adds. */
 	const char *hook_state_creating;

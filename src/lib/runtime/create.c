@@ -30,7 +30,9 @@
 #include "linux/caps.h"
 #include "linux/hooks.h"
 #include "linux/init.h"
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
+#include "linux/seccomp.h"
 #include "linux/sync.h"
 #include "pidutil.h"
 #include "spec/validate.h"
@@ -77,6 +79,7 @@ static void create_release(struct create *cr)
 		free(cr->plan.mounts);
 	}
 	ns_close_fds(cr->plan.ns_fds);
+	seccomp_plan_release(&cr->plan.seccomp);
 	if (cr->plan.sync_fd >= 0)
 		close(cr->plan.sync_fd);
 	if (cr->plan.start_fd >= 0)
@@ -341,7 +344,8 @@ static int build_plan(struct create *cr, cell_error **err)
 	const char *keep = oci_annotation(c, "run.oci.keep_original_groups");
 	p->keep_groups = keep && strcmp(keep, "1") == 0;
 
-	if ((r = caps_plan_build(c->process, "process", &p->caps, err)) < 0)
+	if ((r = caps_plan_build(c->process, "process", &p->caps, err)) < 0 ||
+	    (r = lsm_plan_build(c, c->process, "process", &p->lsm, err)) < 0)
 		return r;
 	if ((r = build_env(cr, &listen_fds, err)) < 0)
 		return r;
@@ -368,6 +372,9 @@ static int build_plan(struct create *cr, cell_error **err)
 		return cell_error_set(err, ENOMEM, "out of memory");
 	p->hook_state_creating = cr->hook_state[0];
 	p->hook_state_created = cr->hook_state[1];
+	/* The state a seccomp agent gets: "creating", as in the spec's example. */
+	if ((r = seccomp_plan_build(c, cr->hook_state[0], &p->seccomp, err)) < 0)
+		return r;
 
 	if (!cr->run_mode) {
 		if (mkfifoat(cr->dirfd, "exec.fifo", 0622) < 0)
@@ -394,6 +401,8 @@ static int build_plan(struct create *cr, cell_error **err)
 		r = move_fd_above(&p->start_fd, min);
 	if (r == 0)
 		r = move_fd_above(&p->sync_fd, min);
+	if (r == 0)
+		r = move_fd_above(&p->seccomp.listener_fd, min);
 	if (r == 0)
 		r = move_fd_above(&cr->sync_fd, min);
 	if (r == 0)
@@ -435,6 +444,9 @@ static int spawn(struct create *cr, cell_error **err)
 	ns_close_fds(cr->plan.ns_fds);
 	close(cr->plan.sync_fd);
 	cr->plan.sync_fd = -1;
+	if (cr->plan.seccomp.listener_fd >= 0)
+		close(cr->plan.seccomp.listener_fd);
+	cr->plan.seccomp.listener_fd = -1;
 	if (cr->plan.start_fd >= 0) {
 		close(cr->plan.start_fd);
 		cr->plan.start_fd = -1;
@@ -615,7 +627,7 @@ static void create_init(struct create *cr, const struct runtime_opts *g, const s
 	cr->o = o;
 	cr->run_mode = run_mode;
 	cr->bundle_fd = cr->state_root_fd = cr->dirfd = cr->sync_fd = cr->pidfd = -1;
-	cr->plan.sync_fd = cr->plan.start_fd = -1;
+	cr->plan.sync_fd = cr->plan.start_fd = cr->plan.seccomp.listener_fd = -1;
 	for (int t = 0; t < OCI_NS_TYPES; t++)
 		cr->plan.ns_fds[t] = -1;
 }
