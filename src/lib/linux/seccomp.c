@@ -464,8 +464,8 @@ static int build_state(struct seccomp_plan *p, const char *container_state, cell
 	return 0;
 }
 
-int seccomp_plan_build(const struct oci_config *c, const char *container_state, struct seccomp_plan *p,
-		       cell_error **err)
+static int plan_build(const struct oci_config *c, const char *container_state, struct seccomp_plan *p,
+		      cell_error **err)
 {
 	const char *where = "linux.seccomp";
 	*p = (struct seccomp_plan){.listener_fd = -1};
@@ -488,11 +488,27 @@ int seccomp_plan_build(const struct oci_config *c, const char *container_state, 
 	if (!f->notify) {
 		if (f->listener_path)
 			log_debug("%s.listenerPath: no SCMP_ACT_NOTIFY rule; ignored", where);
+		p->filter.listener_path = p->filter.listener_metadata = NULL;
 		return 0;
 	}
-	if ((r = build_state(p, container_state, err)) < 0)
+	r = build_state(p, container_state, err);
+	/* The strings belong to the config; the plan keeps its own. */
+	p->filter.listener_metadata = NULL;
+	if (r < 0)
 		return r;
-	return connect_listener(f->listener_path, where, &p->listener_fd, err);
+	if (!(p->listener_path = strdup(f->listener_path)))
+		return cell_error_set(err, ENOMEM, "out of memory");
+	p->filter.listener_path = NULL;
+	return connect_listener(p->listener_path, where, &p->listener_fd, err);
+}
+
+int seccomp_plan_build(const struct oci_config *c, const char *container_state, struct seccomp_plan *p,
+		       cell_error **err)
+{
+	int r = plan_build(c, container_state, p, err);
+	if (r < 0)
+		seccomp_plan_release(p);
+	return r;
 }
 
 void seccomp_plan_release(struct seccomp_plan *p)
@@ -501,6 +517,8 @@ void seccomp_plan_release(struct seccomp_plan *p)
 	if (p->listener_fd >= 0)
 		close(p->listener_fd);
 	p->listener_fd = -1;
+	free(p->listener_path);
+	p->listener_path = NULL;
 	free(p->state_head);
 	free(p->state_body);
 	free(p->msg);
@@ -612,6 +630,6 @@ int seccomp_plan_load(struct seccomp_plan *p, pid_t host_pid, struct init_error 
 		return init_fail(e, load_err, "linux.seccomp: load the filter");
 	if (handoff.err)
 		return init_fail(e, handoff.err, "linux.seccomp.listenerPath: send the notify fd to %s",
-				 p->filter.listener_path);
+				 p->listener_path);
 	return 0;
 }

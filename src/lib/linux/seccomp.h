@@ -36,9 +36,10 @@ void seccomp_filter_free(struct seccomp_filter *f);
 
 /* What the init needs to load the filter and hand the notify fd over. */
 struct seccomp_plan {
-	bool set; /* linux.seccomp given */
-	struct seccomp_filter filter;
-	int listener_fd; /* connected to listenerPath; -1 without notify */
+	bool set;                     /* linux.seccomp given */
+	struct seccomp_filter filter; /* its listener strings are not kept */
+	char *listener_path;          /* for messages; NULL without notify */
+	int listener_fd;              /* connected to listenerPath; -1 without notify */
 	/* The container process state, split around the two pids the init fills
 	 * in (its host pid is known only after the clone). */
 	char *state_head; /* "ociVersion":…,"fds":[…],"metadata":… */
@@ -50,7 +51,8 @@ struct seccomp_plan {
 /* Parent: compile c's linux.seccomp, check the kernel has the flags and
  * actions it needs, and when it notifies, connect to the listener.
  * container_state is the OCI state of the container as a JSON object without
- * "pid". Release with seccomp_plan_release(). */
+ * "pid". Release with seccomp_plan_release() (on failure there is nothing
+ * to release; releasing again is harmless). */
 int seccomp_plan_build(const struct oci_config *c, const char *container_state, struct seccomp_plan *out,
 		       cell_error **err);
 void seccomp_plan_release(struct seccomp_plan *p);
