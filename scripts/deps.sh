@@ -10,7 +10,7 @@ PACKAGES="
   busybox-static
   bats jq python3
   clang clang-format libclang-rt-14-dev
-  runc crun
+  runc crun libcap2-bin
   dpkg-dev uidmap iproute2 procps util-linux
 "
 

@@ -33,15 +33,40 @@ if [ ! -x "$src/tests/init" ]; then
 fi
 
 files="$*"
-[ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds}"
+[ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds test_capabilities test_seccomp}"
+
+# Tests where cellrt behaves differently from crun on purpose, one per line:
+# FILE TEST REASON. They are not run against cellrt (the second would wait
+# forever) and are reported as skips with the reason, every time.
+divergent="
+test_capabilities unknown-caps cellrt refuses unknown capability names, naming them (issue 3); crun ignores them
+test_seccomp seccomp-listener the runtime spec ignores listenerPath without an SCMP_ACT_NOTIFY rule and wants the spec version as ociVersion; crun sends the fd anyway, as ociVersion 0.2.0 (cellrt's notify hand-off is tested in tests/integration/security-seccomp.bats)
+"
 
 cd "$src"
 for f in $files; do
 	echo "# $f"
+	skips=""
+	run_tests=""
+	if [ "$(basename "$runtime")" != crun ]; then
+		skips=$(echo "$divergent" | awk -v f="$f" '$1 == f { print $2 }')
+	fi
+	if [ -n "$skips" ]; then
+		# The file's other tests, by name, for its RUN_TESTS filter.
+		all=$(PYTHONPATH="$here:tests" python3 -c "import $f; print(' '.join($f.all_tests))")
+		for t in $all; do
+			echo "$skips" | grep -qx "$t" || run_tests="$run_tests $t"
+		done
+		run_tests=${run_tests# }
+		for t in $skips; do
+			echo "ok - $f/$t # SKIP differs from crun on purpose: $(echo "$divergent" | awk -v f="$f" -v t="$t" '$1 == f && $2 == t { $1 = ""; $2 = ""; sub(/^ +/, ""); print }')"
+		done
+		[ -n "$run_tests" ] || continue
+	fi
 	if [ "$(basename "$runtime")" = crun ] || [ "${CELL_HIDE_UNIFIED:-0}" = 1 ]; then
-		OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here" \
+		env ${run_tests:+"RUN_TESTS=$run_tests"} OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here" \
 			unshare -m --propagation private sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; exec python3 tests/$f.py" 2>&1 || true
 	else
-		OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here" python3 "tests/$f.py" 2>&1 || true
+		env ${run_tests:+"RUN_TESTS=$run_tests"} OCI_RUNTIME="$runtime" INIT=tests/init PYTHONPATH="$here" python3 "tests/$f.py" 2>&1 || true
 	fi
 done
