@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@
 
 #ifndef MOUNT_ATTR_NOSYMFOLLOW
 #define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#endif
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
 #endif
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -144,6 +148,8 @@ void mount_plan_release(struct mount_plan *p)
 {
 	free(p->data);
 	p->data = NULL;
+	free(p->source_path);
+	p->source_path = NULL;
 	if (p->tree_fd >= 0)
 		close(p->tree_fd);
 	p->tree_fd = -1;
@@ -226,6 +232,17 @@ int mount_plan_build(const struct oci_mount *m, size_t i, int bundle_fd, struct 
 			if (p->tree_fd < 0)
 				return cell_error_errno(err, errno, "mounts[%zu]: open bind source %s", i,
 							m->source);
+		} else if (m->source[0] != '/') {
+			/* mount(2) in the child takes a path, and the child's
+			 * working directory is not the bundle. (An fd opened
+			 * here would not do: its mount is not in the child's
+			 * mount namespace.) */
+			char bundle[PATH_MAX];
+			int r = path_of_fd(bundle_fd, bundle, sizeof(bundle));
+			if (r < 0)
+				return cell_error_errno(err, -r, "mounts[%zu]: bind source %s", i, m->source);
+			if (asprintf(&p->source_path, "%s/%s", bundle, m->source) < 0)
+				return cell_error_set(err, ENOMEM, "out of memory");
 		}
 		return 0;
 	}
@@ -551,6 +568,34 @@ static int copy_tree(int from, int to, int depth, struct init_error *e, const ch
 	return 0;
 }
 
+/* mount(2) onto /proc/self/fd/N mounts onto what the fd names, but the fd,
+ * and the magic link, keep naming the covered directory; the new mount is
+ * reached by path only. Resolve dest again inside the root and check that it
+ * leads to the root of a mount where target was (for a directory: under the
+ * same parent). Only kernels without the new mount API come here. */
+static int reopen_new_mount(const struct mount_ctx *ctx, const char *dest, int covered, struct init_error *e)
+{
+	_cleanup_close_ int fd = path_open_in_root(ctx->rootfd, dest, O_PATH, PATH_CREATE_NONE, 0);
+	if (fd < 0)
+		return init_fail(e, fd, "mount on %s: reopen", dest);
+	struct statx now, parent_now, parent_then;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, &now) < 0)
+		return init_fail(e, errno, "mount on %s: reopen", dest);
+	bool moved = (now.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+		     !(now.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	if (!moved && S_ISDIR(now.stx_mode)) {
+		if (statx(fd, "..", 0, STATX_INO, &parent_now) < 0 ||
+		    statx(covered, "..", 0, STATX_INO, &parent_then) < 0)
+			return init_fail(e, errno, "mount on %s: reopen", dest);
+		moved = parent_now.stx_ino != parent_then.stx_ino ||
+			parent_now.stx_dev_major != parent_then.stx_dev_major ||
+			parent_now.stx_dev_minor != parent_then.stx_dev_minor;
+	}
+	if (moved)
+		return init_fail(e, EXDEV, "mount on %s: the path no longer leads to the new mount", dest);
+	return TAKE_FD(fd);
+}
+
 /* dest inside the root without following any symlink: -ELOOP when one is on
  * the way. */
 static int open_no_symlinks(int rootfd, const char *dest)
@@ -668,6 +713,11 @@ static int apply_fs(const struct mount_plan *p, const struct mount_ctx *ctx, str
 	}
 	if (mfd < 0)
 		return mfd;
+	if (!mount_have_new_api()) {
+		close(mfd);
+		if ((mfd = reopen_new_mount(ctx, dest, target, e)) < 0)
+			return mfd;
+	}
 	int r = mount_setattr_fd(mfd, true, p->rattr_set, p->rattr_clr, 0);
 	if (r == 0)
 		r = mount_setattr_fd(mfd, false, 0, 0, p->propagation);
@@ -702,11 +752,12 @@ static int apply_bind(const struct mount_plan *p, const struct mount_ctx *ctx, s
 	} else {
 		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target);
-		if (mount(p->source, proc, NULL, MS_BIND | (p->recursive ? MS_REC : 0), NULL) < 0)
+		if (mount(p->source_path ? p->source_path : p->source, proc, NULL,
+			  MS_BIND | (p->recursive ? MS_REC : 0), NULL) < 0)
 			return init_fail(e, errno, "bind %s on %s", p->source, dest);
-		classic = open(proc, O_PATH | O_CLOEXEC);
+		classic = reopen_new_mount(ctx, dest, target, e);
 		if (classic < 0)
-			return init_fail(e, errno, "bind %s on %s: reopen", p->source, dest);
+			return classic;
 		mnt = classic;
 	}
 	/* Never share mount events with the host unless asked to. */

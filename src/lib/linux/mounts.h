@@ -33,6 +33,7 @@ struct mount_plan {
 	char *data;                    /* file-system options, comma separated */
 	bool tmpcopyup;                /* tmpfs: copy what was under the mount point into it */
 	int tree_fd;                   /* bind: detached tree from open_tree(), or -1 */
+	char *source_path;             /* bind without the new mount API: a relative source made absolute */
 	bool source_is_dir;
 };
 
