@@ -572,7 +572,6 @@ static int write_record(struct create *cr, cell_error **err)
 	if (cr->o->pid_file) {
 		char buf[32];
 		int len = snprintf(buf, sizeof(buf), "%d", (int)cr->pid);
-		_cleanup_free_ char *abs = NULL;
 		const char *pf = cr->o->pid_file;
 		_cleanup_free_ char *dir = strdup(pf);
 		if (!dir)
