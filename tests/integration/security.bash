@@ -65,7 +65,7 @@ assert_nothing_left() {
 	# test's state root on its command line.
 	local p
 	for p in /proc/[0-9]*; do
-		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "--root $STATE "; then
+		if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "--root $STATE "; then
 			echo "process left behind: ${p#/proc/}" >&2
 			return 1
 		fi
