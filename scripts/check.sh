@@ -17,6 +17,8 @@ mkdir -p "$out"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=98"
+# Leaks inside other projects' libraries, each explained in the file.
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp"
 
 section() { printf '\n== %s\n' "$1"; }
 
