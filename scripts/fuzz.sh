@@ -28,13 +28,14 @@ for t in $targets; do
 	n=$((n + 1))
 	name=$(basename "$t")
 	corpus="$top/tests/fuzz/corpus/${name#fuzz_}"
+	[ -d "$corpus" ] || corpus=""
 	scratch=$(mktemp -d)
 	dict=""
 	[ -f "$top/tests/fuzz/${name}.dict" ] && dict="-dict=$top/tests/fuzz/${name}.dict"
 	log="$art/$name.log"
 	# shellcheck disable=SC2086
 	if ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$top/tests/lsan.supp" "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$art/$name-" $dict "$scratch" "$corpus" >"$log" 2>&1; then
+		-artifact_prefix="$art/$name-" $dict "$scratch" $corpus >"$log" 2>&1; then
 		runs=$(grep -o 'Done [0-9]* runs' "$log" | tail -1)
 		echo "ok $n - $name: ${runs:-ran} in ${secs}s"
 	else
