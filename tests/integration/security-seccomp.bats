@@ -160,7 +160,7 @@ start_agent() {
 	start_agent 30
 	update_config '.annotations = {"org.example.team": "blue"}'
 	set_seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$BUNDLE/agent.sock\",
-		\"listenerMetadata\": \"MKDIR=yes\",
+		\"listenerMetadata\": \"MKDIR=yes\", \"flags\": [\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],
 		\"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
 	set_cmd 'mkdir /tmp/x; echo "mkdir=$?"'
 	cellrt create --bundle "$BUNDLE" "$CID" </dev/null >"$BUNDLE/out" 2>&1
