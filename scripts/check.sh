@@ -2,7 +2,8 @@
 # make check: every test, then one line of our own: "N passed, N failed[, N skipped]".
 #
 #   1. style: the tree is formatted with the committed .clang-format
-#   2. unit tests (tests/unit, TAP) in the release build and under ASan+UBSan
+#   2. unit tests (tests/unit, TAP) in the release build and under ASan+UBSan,
+#      and every libFuzzer target (tests/fuzz) for a few seconds on its corpus
 #   3. integration tests (tests/integration, bats) against the ASan+UBSan binaries
 #   4. conformance: crun's own test suite, and podman/docker/containerd, against the release cellrt
 #   5. the pure cgroup v2 guest (tests/vm) with the release cellrt
@@ -17,6 +18,8 @@ mkdir -p "$out"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=98"
+# Leaks inside other projects' libraries, each explained in the file.
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp"
 
 section() { printf '\n== %s\n' "$1"; }
 
@@ -40,6 +43,9 @@ for b in build build-asan; do
 	tail -n 8 "$out/meson-$b.log"
 	jq -r '.stdout' "$b/meson-logs/testlog.json" >"$out/unit-$b.tap"
 done
+
+section "fuzz targets (${FUZZ_SECONDS:-5}s each)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-5}" | tee "$out/fuzz.tap"
 
 # 3. integration tests
 section "integration tests (bats, ASan+UBSan binaries)"

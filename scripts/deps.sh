@@ -11,7 +11,7 @@ PACKAGES="
   busybox-static
   bats jq python3
   clang clang-format libclang-rt-14-dev
-  runc crun
+  runc crun libcap2-bin
   dpkg-dev uidmap iproute2 procps util-linux
   hyperfine time
   podman docker.io containerd docker-registry apache2-utils

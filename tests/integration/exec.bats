@@ -214,12 +214,12 @@ start_sleeper() {
 	if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
 		run cellrt exec --apparmor unconfined "$CID" true
 		[ "$status" -ne 0 ]
-		[[ "$output" == *'process.apparmorProfile "unconfined": AppArmor is not enabled on this host'* ]]
+		[[ "$output" == *'process.apparmorProfile: "unconfined": AppArmor is not enabled on this host'* ]]
 	fi
 	if [ ! -e /sys/fs/selinux/enforce ]; then
 		run cellrt exec --process-label system_u:system_r:container_t:s0 "$CID" true
 		[ "$status" -ne 0 ]
-		[[ "$output" == *"SELinux is not enabled on this host"* ]]
+		[[ "$output" == *"process.selinuxLabel: \"system_u:system_r:container_t:s0\": SELinux is disabled or not supported on this host"* ]]
 	fi
 }
 

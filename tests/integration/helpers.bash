@@ -15,6 +15,17 @@ ensure_rootfs() {
 	mv -T "$tmp" "$ROOTFS_CACHE" 2>/dev/null || rm -rf "$tmp"
 }
 
+# A static helper program of tests/helpers/NAME.c, built once (and again
+# when its source changes); prints where it is.
+helper_bin() {
+	local src=$TOP/tests/helpers/$1.c bin=$TOP/tests/.cache/$1
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		mkdir -p "$TOP/tests/.cache"
+		gcc -static -O2 -Wall -o "$bin.tmp.$$" "$src" && mv "$bin.tmp.$$" "$bin"
+	fi
+	echo "$bin"
+}
+
 # A new bundle in $BUNDLE with the default spec, no terminal, a writable
 # root (tests leave marks in it), running `true`.
 setup_bundle() {

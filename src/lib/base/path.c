@@ -278,12 +278,18 @@ int path_open_in_root(int rootfd, const char *path, int open_flags, enum path_cr
 		return fd;
 
 	/* Create what is missing with the walk, then let the kernel resolve the
-	 * final answer again, so the fd we return is the kernel's word. */
-	int made = walk_in_root(rootfd, path, create, mode);
-	if (made < 0)
-		return made;
-	close(made);
-	return sys_openat2(rootfd, path, flags, mode, resolve);
+	 * final answer again, so the fd we return is the kernel's word. A name
+	 * on the way that is renamed meanwhile (a volume another container
+	 * shares) can make the two disagree: try again a few times. */
+	for (int attempt = 0;; attempt++) {
+		int made = walk_in_root(rootfd, path, create, mode);
+		if (made < 0)
+			return made;
+		close(made);
+		fd = sys_openat2(rootfd, path, flags, mode, resolve);
+		if (fd != -ENOENT || attempt == 7)
+			return fd;
+	}
 }
 
 char *path_normalize(const char *path)

@@ -114,6 +114,11 @@ static void slot_unrefp(sd_bus_slot **s)
 		sdbus.sd_bus_slot_unref(*s);
 }
 
+bool cgroup_systemd_available(void)
+{
+	return sdbus_load(NULL) == 0;
+}
+
 bool cgroup_systemd_running(void)
 {
 	struct stat st;

@@ -17,6 +17,9 @@
  * directory /run/systemd/system exists). */
 bool cgroup_systemd_running(void);
 
+/* True if libsystemd can be loaded (what a systemd cgroup needs). */
+bool cgroup_systemd_available(void);
+
 /* Compute the cgroup of a systemd-managed container from cgroupsPath
  * ("slice:prefix:name"; NULL or empty: "system.slice:cellrt:ID"). Fails with
  * a clear message when systemd does not run. */

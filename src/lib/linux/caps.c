@@ -93,11 +93,50 @@ int caps_kernel_last(void)
 	return cached;
 }
 
+/* Capabilities the runtime itself cannot pass on: outside its own bounding
+ * set (this host's runtime may lack CAP_SYS_RESOURCE, for one). No process it
+ * starts can hold them, user namespace or not. */
+static uint64_t caps_unavailable(int last)
+{
+	uint64_t out = 0;
+	for (int n = 0; n <= last; n++)
+		if (prctl(PR_CAPBSET_READ, n, 0, 0, 0) == 0)
+			out |= 1ULL << n;
+	return out;
+}
+
+/* Rules the kernel enforces at capset(), checked here so the message can
+ * name the capability and the set. */
+static int caps_check_consistent(const struct caps_plan *c, const char *where, cell_error **err)
+{
+	for (int n = 0; n <= c->last_cap; n++) {
+		uint64_t bit = 1ULL << n;
+		if ((c->sets[OCI_CAP_INHERITABLE] & bit) && !(c->sets[OCI_CAP_BOUNDING] & bit))
+			return cell_error_set(
+			    err, EINVAL,
+			    "%s.capabilities.inheritable: %s is not in the bounding set, and "
+			    "the kernel keeps inheritable capabilities within it",
+			    where, caps_name(n));
+		if ((c->sets[OCI_CAP_AMBIENT] & bit) &&
+		    !((c->sets[OCI_CAP_PERMITTED] & bit) && (c->sets[OCI_CAP_INHERITABLE] & bit)))
+			return cell_error_set(err, EINVAL,
+					      "%s.capabilities.ambient: %s must also be permitted and "
+					      "inheritable",
+					      where, caps_name(n));
+		if ((c->sets[OCI_CAP_EFFECTIVE] & bit) && !(c->sets[OCI_CAP_PERMITTED] & bit))
+			return cell_error_set(err, EINVAL,
+					      "%s.capabilities.effective: %s must also be permitted", where,
+					      caps_name(n));
+	}
+	return 0;
+}
+
 int caps_plan_build(const struct oci_process *p, const char *where, struct caps_plan *out, cell_error **err)
 {
 	*out = (struct caps_plan){.set = p->has_capabilities, .last_cap = caps_kernel_last()};
 	if (!p->has_capabilities)
 		return 0;
+	uint64_t missing = caps_unavailable(out->last_cap), warned = 0;
 	for (int s = 0; s < OCI_CAP_SETS; s++) {
 		const char **names = p->capabilities[s];
 		for (size_t i = 0; names && names[i]; i++) {
@@ -112,10 +151,19 @@ int caps_plan_build(const struct oci_process *p, const char *where, struct caps_
 				    where, oci_cap_set_names[s], names[i]);
 				continue;
 			}
+			if (missing & (1ULL << n)) {
+				if (!(warned & (1ULL << n)))
+					log_warning(
+					    "%s.capabilities: %s is not available to the runtime "
+					    "(outside its bounding set); the container runs without it",
+					    where, caps_name(n));
+				warned |= 1ULL << n;
+				continue;
+			}
 			out->sets[s] |= 1ULL << n;
 		}
 	}
-	return 0;
+	return caps_check_consistent(out, where, err);
 }
 
 int caps_prepare(const struct caps_plan *c, struct init_error *e)
@@ -133,10 +181,29 @@ int caps_prepare(const struct caps_plan *c, struct init_error *e)
 	return 0;
 }
 
+/* Without process.capabilities the process keeps what the runtime has, but
+ * never inheritable or ambient capabilities it did not ask for: whatever
+ * the runtime's caller left in those sets would otherwise reach programs
+ * the container runs (CVE-2022-29162). */
+static int caps_clear_inheritable(struct init_error *e)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return init_fail(e, errno, "read capabilities");
+	data[0].inheritable = data[1].inheritable = 0;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return init_fail(e, errno, "clear inheritable capabilities");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return init_fail(e, errno, "clear ambient capabilities");
+	return 0;
+}
+
 int caps_apply(const struct caps_plan *c, struct init_error *e)
 {
 	if (!c->set)
-		return 0;
+		return caps_clear_inheritable(e);
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
 	memset(data, 0, sizeof(data));

@@ -19,6 +19,7 @@
 #include "base/cleanup.h"
 #include "base/file.h"
 #include "process.h"
+#include "procfs.h"
 #include "sync.h"
 #include "terminal.h"
 
@@ -87,47 +88,9 @@ static int join_namespaces(const struct exec_plan *p, struct init_error *e)
 	return 0;
 }
 
-/* The LSM label for the exec, written to this task's attr file. The file is
- * checked to be on procfs, so that a container cannot take the write
- * elsewhere by mounting over /proc. */
-static int write_exec_attr(const char *name, const char *path, const char *fallback, const char *value,
-			   struct init_error *e)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 && fallback)
-		fd = open(fallback, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return init_fail(e, errno, "%s: open %s", name, path);
-	struct statfs sf;
-	if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
-		return init_fail(e, EPERM, "%s: %s is not on procfs", name, path);
-	int r = write_all(fd, value, strlen(value));
-	if (r < 0)
-		return init_fail(e, r, "%s: set \"%s\"", name, value);
-	return 0;
-}
-
-static int apply_lsm_labels(const struct oci_process *proc, struct init_error *e)
-{
-	int r;
-	if (proc->apparmor_profile && *proc->apparmor_profile) {
-		char buf[4096 + 8];
-		snprintf(buf, sizeof(buf), "exec %s", proc->apparmor_profile);
-		r = write_exec_attr("process.apparmorProfile", "/proc/thread-self/attr/apparmor/exec",
-				    "/proc/thread-self/attr/exec", buf, e);
-		if (r < 0)
-			return r;
-	}
-	if (proc->selinux_label && *proc->selinux_label &&
-	    (r = write_exec_attr("process.selinuxLabel", "/proc/thread-self/attr/exec", NULL,
-				 proc->selinux_label, e)) < 0)
-		return r;
-	return 0;
-}
-
 /* The process, after stage one: from here on we are inside every namespace
  * of the container and in its cgroup. */
-static int become_process(struct exec_plan *p, struct init_error *e)
+static int become_process(struct exec_plan *p, pid_t host_pid, struct init_error *e)
 {
 	const struct oci_process *proc = p->process;
 	int r;
@@ -152,19 +115,30 @@ static int become_process(struct exec_plan *p, struct init_error *e)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < _NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	if ((r = caps_prepare(&p->caps, e)) < 0 || (r = process_set_user(proc, p->keep_groups, e)) < 0 ||
-	    (r = caps_apply(&p->caps, e)) < 0)
+	process_reset_signals();
+	_cleanup_close_ int procfd = procfs_open_mounted();
+	if ((r = lsm_apply_exec(&p->lsm, procfd, e)) < 0)
+		return r;
+	closep(&procfd);
+	/* seccomp as in the container's init: the very last step, or before
+	 * the capabilities go when only CAP_SYS_ADMIN could load it. */
+	uint64_t eff = p->caps.set ? p->caps.sets[OCI_CAP_EFFECTIVE] : proc->uid == 0 ? ~0ULL : 0;
+	bool seccomp_early = seccomp_load_before_caps(&p->seccomp, proc->no_new_privileges, eff);
+	if ((r = caps_prepare(&p->caps, e)) < 0)
+		return r;
+	if (seccomp_early && (r = seccomp_plan_load(&p->seccomp, host_pid, e)) < 0)
+		return r;
+	if ((r = process_set_user(proc, p->keep_groups, e)) < 0 || (r = caps_apply(&p->caps, e)) < 0)
 		return r;
 	if (chdir(proc->cwd) < 0)
 		return init_fail(e, errno, "process.cwd: chdir %s as uid %u", proc->cwd, proc->uid);
 	umask(proc->has_umask ? proc->umask : 022);
-	if ((r = process_prepare_fds(p->preserve_fds, e)) < 0 || (r = apply_lsm_labels(proc, e)) < 0)
+	if ((r = process_prepare_fds(p->preserve_fds, e)) < 0)
 		return r;
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return init_fail(e, errno, "process.noNewPrivileges: set");
+	if (!seccomp_early && (r = seccomp_plan_load(&p->seccomp, host_pid, e)) < 0)
+		return r;
 	/* The death signal would outlive execve; a detached exec must not die
 	 * with the runtime. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -209,12 +183,28 @@ static int exec_run(struct exec_plan *p, struct init_error *e)
 	 * then resets dumpability to its default: set it again. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
+	/* The process learns its pid as the host sees it from us (inside its
+	 * pid namespace it cannot); seccomp's notify agent gets that one. */
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return init_fail(e, errno, "start the process in container %s", p->id);
 	struct clone_args_v0 args = {.flags = CLONE_PARENT};
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0)
 		return init_fail(e, errno, "start the process in container %s", p->id);
-	if (pid == 0)
-		return become_process(p, e);
+	if (pid == 0) {
+		pid_t host_pid = 0;
+		close(pp[1]);
+		if (read(pp[0], &host_pid, sizeof(host_pid)) != sizeof(host_pid))
+			return init_fail(e, EPIPE, "learn the process's pid");
+		close(pp[0]);
+		return become_process(p, host_pid, e);
+	}
+	close(pp[0]);
+	pid_t host_pid = (pid_t)pid;
+	if (write(pp[1], &host_pid, sizeof(host_pid)) != sizeof(host_pid))
+		_exit(1);
+	close(pp[1]);
 	r = sync_send(p->sync_fd, SYNC_PID, pid, -1);
 	_exit(r < 0 ? 1 : 0);
 }

@@ -21,6 +21,8 @@
 #include <stdbool.h>
 
 #include "caps.h"
+#include "lsm.h"
+#include "seccomp.h"
 #include "spec/config.h"
 
 struct exec_plan {
@@ -34,6 +36,8 @@ struct exec_plan {
 	int ns_fds[OCI_NS_TYPES]; /* the same namespaces by /proc/PID/ns, -1 for the others */
 	int preserve_fds;         /* fds 3 .. 3+n-1 go to the process */
 	bool keep_groups;         /* annotation run.oci.keep_original_groups */
+	struct lsm_plan lsm;
+	struct seccomp_plan seccomp;
 };
 
 /* Runs in the forked child; never returns. */

@@ -22,6 +22,7 @@
 #include "hooks.h"
 #include "namespaces.h"
 #include "process.h"
+#include "procfs.h"
 #include "rootfs.h"
 #include "sysctl.h"
 #include "terminal.h"
@@ -38,6 +39,10 @@ struct clone_args_v0 {
 /* Our pid as the host sees it, read before pivot_root from the host's procfs
  * (inside a new pid namespace getpid() says 1). */
 static pid_t host_pid;
+
+/* The procfs our own writes go through (sysctls, LSM labels): see procfs.h.
+ * A negative errno while there is none. */
+static int proc_fd = -ENOENT;
 
 static void read_host_pid(void)
 {
@@ -119,6 +124,10 @@ static int setup_rootfs(struct init_plan *p, struct init_error *e)
 {
 	const struct oci_config *c = p->config;
 	bool in_userns = oci_has_namespace(c, OCI_NS_USER);
+	_cleanup_(rootfs_release_null) struct null_mounts nulls = {0};
+	int r = rootfs_prepare_null(c, &nulls, e);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int rootfd = rootfs_prepare(c, p->rootfs, e);
 	if (rootfd < 0)
 		return rootfd;
@@ -132,8 +141,8 @@ static int setup_rootfs(struct init_plan *p, struct init_error *e)
 	    .in_userns = in_userns,
 	    .cgroupns = oci_has_namespace(c, OCI_NS_CGROUP),
 	    .bind_propagation = bind_prop,
+	    .mount_label = p->lsm.mount_label,
 	};
-	int r;
 	for (size_t i = 0; i < p->n_mounts; i++)
 		if ((r = mount_plan_apply(&p->mounts[i], &ctx, e)) < 0)
 			return r;
@@ -159,9 +168,11 @@ static int setup_rootfs(struct init_plan *p, struct init_error *e)
 		return r;
 	if (c->process->terminal && (r = terminal_setup(c->process, true, p->sync_fd, e)) < 0)
 		return r;
-	if ((r = sysctl_apply(&c->linux_, e)) < 0)
+	if (proc_fd < 0)
+		proc_fd = procfs_open_mounted();
+	if ((r = sysctl_apply(&c->linux_, proc_fd, e)) < 0)
 		return r;
-	if ((r = rootfs_finish(c, e)) < 0)
+	if ((r = rootfs_finish(c, &nulls, e)) < 0)
 		return r;
 	return rootfs_make_readonly(c, e);
 }
@@ -202,22 +213,6 @@ static int wait_for_start(struct init_plan *p, struct init_error *e)
 	return 0;
 }
 
-/* Every signal back to its default, the ones glibc keeps for itself (32, 33)
- * included: whoever started the runtime may have ignored them, and an
- * ignored disposition would survive execve. */
-static void reset_signal_dispositions(void)
-{
-	struct {
-		void *handler;
-		unsigned long flags;
-		void *restorer;
-		uint64_t mask;
-	} dfl = {SIG_DFL, 0, NULL, 0};
-	for (int sig = 1; sig < _NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
-}
-
 static int become_process(struct init_plan *p, const char *exe, struct init_error *e)
 {
 	const struct oci_process *proc = p->config->process;
@@ -230,8 +225,24 @@ static int become_process(struct init_plan *p, const char *exe, struct init_erro
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	reset_signal_dispositions();
+	process_reset_signals();
+	if ((r = lsm_apply_exec(&p->lsm, proc_fd, e)) < 0)
+		return r;
+	if (proc_fd >= 0)
+		close(proc_fd);
+	proc_fd = -EBADF;
+
+	/* The most restrictive steps come last, seccomp the very last: the
+	 * fewer system calls after it, the fewer a profile must allow. Without
+	 * no_new_privs loading it needs CAP_SYS_ADMIN; when the process is not
+	 * to keep that, the filter goes on before the capabilities are
+	 * dropped (as runc does), and the profile must then allow the few
+	 * calls that change the user and capabilities. */
+	uint64_t eff = p->caps.set ? p->caps.sets[OCI_CAP_EFFECTIVE] : proc->uid == 0 ? ~0ULL : 0;
+	bool seccomp_early = seccomp_load_before_caps(&p->seccomp, proc->no_new_privileges, eff);
 	if ((r = caps_prepare(&p->caps, e)) < 0)
+		return r;
+	if (seccomp_early && (r = seccomp_plan_load(&p->seccomp, host_pid, e)) < 0)
 		return r;
 	if ((r = process_set_user(proc, p->keep_groups, e)) < 0)
 		return r;
@@ -244,6 +255,8 @@ static int become_process(struct init_plan *p, const char *exe, struct init_erro
 		return r;
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return init_fail(e, errno, "process.noNewPrivileges: set");
+	if (!seccomp_early && (r = seccomp_plan_load(&p->seccomp, host_pid, e)) < 0)
+		return r;
 	execve(exe, (char *const *)proc->args, p->env);
 	return init_fail(e, errno, "exec %s", exe);
 }
@@ -294,6 +307,8 @@ static int init_run(struct init_plan *p, struct init_error *e)
 	read_host_pid();
 	if ((r = setup_namespaces(p, e)) < 0)
 		return r;
+	/* In our pid namespace now, so the instance shows our pids. */
+	proc_fd = procfs_open_private();
 	if ((r = process_set_oom_score_adj(c->process, e)) < 0)
 		return r;
 	if ((r = setup_rootfs(p, e)) < 0)

@@ -7,7 +7,9 @@
 #include <stdbool.h>
 
 #include "caps.h"
+#include "lsm.h"
 #include "mounts.h"
+#include "seccomp.h"
 #include "spec/config.h"
 
 struct init_plan {
@@ -30,6 +32,8 @@ struct init_plan {
 	 * itself, through /proc/PID, which needs us dumpable until it is done. */
 	bool dumpable_until_go;
 	struct caps_plan caps;
+	struct lsm_plan lsm;
+	struct seccomp_plan seccomp;
 	/* The state given to createContainer and startContainer hooks, as a
 	 * JSON object without "pid", which the init adds. */
 	const char *hook_state_creating;

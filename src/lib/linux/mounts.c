@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +15,14 @@
 
 #include "base/cleanup.h"
 #include "base/path.h"
+#include "lsm.h"
 #include "userns.h"
 
 #ifndef MOUNT_ATTR_NOSYMFOLLOW
 #define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#endif
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
 #endif
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -423,6 +429,27 @@ static void append_fs_log(int fsfd, struct init_error *e)
 	snprintf(e->text + len, sizeof(e->text) - len, " (%s)", buf + 2);
 }
 
+/* Next option of a comma-separated list, in place. Commas inside double
+ * quotes belong to the value (SELinux contexts: context="…:s0:c1,c2"), and
+ * the quotes go: fsconfig() takes the bare value. */
+static char *next_option(char **cursor)
+{
+	char *start = *cursor, *out = *cursor;
+	if (!start || !*start)
+		return NULL;
+	bool quoted = false;
+	char *s = start;
+	for (; *s && (quoted || *s != ','); s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else
+			*out++ = *s;
+	}
+	*cursor = *s ? s + 1 : s;
+	*out = '\0';
+	return start;
+}
+
 static int fs_config_data(int fsfd, const char *data)
 {
 	if (!data)
@@ -431,8 +458,10 @@ static int fs_config_data(int fsfd, const char *data)
 	if (strlen(data) >= sizeof(buf))
 		return -E2BIG;
 	strcpy(buf, data);
-	char *save = NULL;
-	for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+	char *cursor = buf;
+	for (char *o; (o = next_option(&cursor));) {
+		if (!*o)
+			continue;
 		char *eq = strchr(o, '=');
 		int r;
 		if (eq) {
@@ -622,13 +651,129 @@ static int copy_tree(int from, int to, int depth, struct init_error *e, const ch
 	return 0;
 }
 
+/* mount(2) onto /proc/self/fd/N mounts onto what the fd names, but the fd,
+ * and the magic link, keep naming the covered directory; the new mount is
+ * reached by path only. Resolve dest again inside the root and check that it
+ * leads to the root of a mount where target was (for a directory: under the
+ * same parent). Only kernels without the new mount API come here. */
+static int reopen_new_mount(const struct mount_ctx *ctx, const char *dest, int covered, struct init_error *e)
+{
+	_cleanup_close_ int fd = path_open_in_root(ctx->rootfd, dest, O_PATH, PATH_CREATE_NONE, 0);
+	if (fd < 0)
+		return init_fail(e, fd, "mount on %s: reopen", dest);
+	struct statx now, parent_now, parent_then;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, &now) < 0)
+		return init_fail(e, errno, "mount on %s: reopen", dest);
+	bool moved = (now.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+		     !(now.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	if (!moved && S_ISDIR(now.stx_mode)) {
+		if (statx(fd, "..", 0, STATX_INO, &parent_now) < 0 ||
+		    statx(covered, "..", 0, STATX_INO, &parent_then) < 0)
+			return init_fail(e, errno, "mount on %s: reopen", dest);
+		moved = parent_now.stx_ino != parent_then.stx_ino ||
+			parent_now.stx_dev_major != parent_then.stx_dev_major ||
+			parent_now.stx_dev_minor != parent_then.stx_dev_minor;
+	}
+	if (moved)
+		return init_fail(e, EXDEV, "mount on %s: the path no longer leads to the new mount", dest);
+	return TAKE_FD(fd);
+}
+
+/* dest inside the root without following any symlink: -ELOOP when one is on
+ * the way. */
+static int open_no_symlinks(int rootfd, const char *dest)
+{
+	if (path_have_openat2()) {
+		struct open_how how = {
+		    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+		int fd;
+		do
+			fd = (int)syscall(SYS_openat2, rootfd, dest, &how, sizeof(how));
+		while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+		if (fd >= 0 || errno != ENOSYS)
+			return fd < 0 ? -errno : fd;
+	}
+	char buf[4096];
+	if (strlen(dest) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, dest);
+	_cleanup_close_ int dir = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	if (dir < 0)
+		return -errno;
+	char *save = NULL;
+	for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0)
+			return -EINVAL; /* refused before we get here; never climb out */
+		int fd = openat(dir, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		close(dir);
+		dir = fd;
+		struct stat st;
+		if (fstat(dir, &st) < 0)
+			return -errno;
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+	}
+	return TAKE_FD(dir);
+}
+
+/* procfs and sysfs go only on a real directory of the root file system. A
+ * symlink on the way (/proc -> a volume) would let the image or a container
+ * sharing the volume put the kernel's views where it likes, or a fake /proc
+ * where the real one belongs: CVE-2019-16884, CVE-2019-19921,
+ * CVE-2023-27561, CVE-2023-28642. */
+static int open_real_dir(int rootfd, const char *type, const char *dest, struct init_error *e)
+{
+	for (const char *s = dest; (s = strstr(s, "..")); s += 2)
+		if ((s == dest || s[-1] == '/') && (s[2] == '/' || s[2] == '\0'))
+			return init_fail(e, EINVAL, "mount %s on %s: \"..\" in the destination", type, dest);
+	int fd = open_no_symlinks(rootfd, dest);
+	if (fd == -ENOENT) {
+		_cleanup_close_ int made =
+		    path_open_in_root(rootfd, dest, O_PATH | O_DIRECTORY, PATH_CREATE_DIRS, 0755);
+		if (made < 0)
+			return init_fail(e, made, "mount %s on %s: create mount point", type, dest);
+		fd = open_no_symlinks(rootfd, dest);
+	}
+	if (fd == -ELOOP)
+		return init_fail(e, ELOOP,
+				 "mount %s on %s: the destination is, or lies under, a symlink in the root "
+				 "file system; %s goes only on a real directory",
+				 type, dest, type);
+	if (fd < 0)
+		return init_fail(e, fd, "mount %s on %s: open mount point", type, dest);
+	return fd;
+}
+
+static bool needs_real_dir(const char *type)
+{
+	return strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0;
+}
+
 static int apply_fs(const struct mount_plan *p, const struct mount_ctx *ctx, struct init_error *e)
 {
 	const char *dest = p->destination;
 	_cleanup_close_ int target =
-	    path_open_in_root(ctx->rootfd, dest, O_PATH | O_DIRECTORY, PATH_CREATE_DIRS, 0755);
+	    needs_real_dir(p->type)
+		? open_real_dir(ctx->rootfd, p->type, dest, e)
+		: path_open_in_root(ctx->rootfd, dest, O_PATH | O_DIRECTORY, PATH_CREATE_DIRS, 0755);
+	if (target < 0 && needs_real_dir(p->type))
+		return target;
 	if (target < 0)
 		return init_fail(e, target, "mount %s on %s: create mount point", p->type, dest);
+
+	const char *data = p->data;
+	char labelled[4096];
+	if (ctx->mount_label && lsm_type_takes_mount_label(p->type) &&
+	    !(data = lsm_mount_data(p->data, ctx->mount_label, labelled, sizeof(labelled))))
+		return init_fail(e, E2BIG, "mount %s on %s: options with linux.mountLabel", p->type, dest);
 
 	_cleanup_close_ int below = -EBADF;
 	if (p->tmpcopyup) {
@@ -638,7 +783,7 @@ static int apply_fs(const struct mount_plan *p, const struct mount_ctx *ctx, str
 	}
 
 	_cleanup_close_ int mfd =
-	    fs_mount(p->type, p->source, p->attr_set, p->sb_flags, p->data, target, dest, e);
+	    fs_mount(p->type, p->source, p->attr_set, p->sb_flags, data, target, dest, e);
 	if (mfd < 0 && ctx->in_userns && -mfd == EPERM) {
 		/* Inside a user namespace the kernel refuses sysfs without our own
 		 * network namespace and mqueue without our own ipc namespace: show
@@ -651,6 +796,11 @@ static int apply_fs(const struct mount_plan *p, const struct mount_ctx *ctx, str
 	}
 	if (mfd < 0)
 		return mfd;
+	if (!mount_have_new_api()) {
+		close(mfd);
+		if ((mfd = reopen_new_mount(ctx, dest, target, e)) < 0)
+			return mfd;
+	}
 	int r = mount_setattr_fd(mfd, true, p->rattr_set, p->rattr_clr, 0);
 	if (r == 0)
 		r = mount_setattr_fd(mfd, false, 0, 0, p->propagation);
@@ -694,9 +844,9 @@ static int apply_bind(const struct mount_plan *p, const struct mount_ctx *ctx, s
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target);
 		if (mount(p->source_abs, proc, NULL, MS_BIND | (p->recursive ? MS_REC : 0), NULL) < 0)
 			return init_fail(e, errno, "bind %s on %s", p->source, dest);
-		classic = open(proc, O_PATH | O_CLOEXEC);
+		classic = reopen_new_mount(ctx, dest, target, e);
 		if (classic < 0)
-			return init_fail(e, errno, "bind %s on %s: reopen", p->source, dest);
+			return classic;
 		mnt = classic;
 	}
 	/* Never share mount events with the host unless asked to. */

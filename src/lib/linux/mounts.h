@@ -75,6 +75,7 @@ struct mount_ctx {
 	bool in_userns;                 /* some mounts need a fallback there */
 	bool cgroupns;                  /* the container has its own cgroup namespace */
 	unsigned long bind_propagation; /* for binds that name none: MS_SLAVE or MS_PRIVATE, | MS_REC */
+	const char *mount_label;        /* SELinux context for new file systems, or NULL */
 };
 
 /* Child side: attach plan p (config mount i) inside the root file system. */

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -205,4 +206,20 @@ int process_prepare_fds(int preserve, struct init_error *e)
 		}
 	}
 	return 0;
+}
+
+/* Every signal back to its default, the ones glibc keeps for itself (32, 33)
+ * included: whoever started the runtime may have ignored them, and an
+ * ignored disposition would survive execve. */
+void process_reset_signals(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} dfl = {SIG_DFL, 0, NULL, 0};
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 }

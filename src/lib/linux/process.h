@@ -23,5 +23,9 @@ int process_set_user(const struct oci_process *p, bool keep_groups, struct init_
  * directory. Writes the path into out. */
 int process_find_executable(const char *arg0, char *const *env, char *out, size_t len, struct init_error *e);
 
+/* Every signal disposition back to its default (32 and 33 included, which
+ * glibc's signal() refuses); an ignored one would survive execve. */
+void process_reset_signals(void);
+
 /* Mark fds 3 .. 3+preserve-1 inheritable and everything above close-on-exec. */
 int process_prepare_fds(int preserve, struct init_error *e);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -112,44 +113,87 @@ int rootfs_pivot(int rootfd, bool no_pivot, struct init_error *e)
 	return 0;
 }
 
-/* /dev/null, verified to be the real null device, as a detached mount. */
-static int open_devnull_tree(struct init_error *e)
+/* /dev/null at path, checked to be the null device, as an O_PATH fd. */
+static int open_checked_null(const char *path, const char *whose, struct init_error *e)
 {
-	_cleanup_close_ int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return init_fail(e, errno, "maskedPaths: open /dev/null");
+		return init_fail(e, errno, "linux.maskedPaths: open %s /dev/null", whose);
 	struct stat st;
 	if (fstat(fd, &st) < 0)
-		return init_fail(e, errno, "maskedPaths: check /dev/null");
+		return init_fail(e, errno, "linux.maskedPaths: check %s /dev/null", whose);
 	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-		return init_fail(e, EPERM, "maskedPaths: /dev/null is not the null device");
+		return init_fail(e, EPERM, "linux.maskedPaths: %s /dev/null is not the null device", whose);
 	return TAKE_FD(fd);
 }
 
-static int mask_path(int rootfd, const char *path, struct init_error *e)
+int rootfs_prepare_null(const struct oci_config *c, struct null_mounts *out, struct init_error *e)
 {
-	_cleanup_close_ int target =
-	    path_open_in_root(rootfd, path, O_PATH | O_NOFOLLOW, PATH_CREATE_NONE, 0);
-	if (target == -ENOENT || target == -ENOTDIR)
+	*out = (struct null_mounts){0};
+	size_t n = 0;
+	while (c->linux_.masked_paths[n])
+		n++;
+	if (n == 0 || !mount_have_new_api())
 		return 0;
+	_cleanup_close_ int null = open_checked_null("/dev/null", "the host's", e);
+	if (null < 0)
+		return null;
+	if (!(out->fds = calloc(n, sizeof(int))))
+		return init_fail(e, ENOMEM, "linux.maskedPaths");
+	for (; out->n < n; out->n++) {
+		out->fds[out->n] = (int)syscall(SYS_open_tree, null, "",
+						OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (out->fds[out->n] < 0)
+			return init_fail(e, errno, "linux.maskedPaths: copy the host's /dev/null");
+	}
+	return 0;
+}
+
+void rootfs_release_null(struct null_mounts *m)
+{
+	for (size_t i = m->used; i < m->n; i++)
+		close(m->fds[i]);
+	free(m->fds);
+	*m = (struct null_mounts){0};
+}
+
+/* Masked paths are resolved inside the root, symlinks included (a masked
+ * name that is a symlink masks what it names, rather than being skipped and
+ * leaving that readable); the mask goes onto the fd we resolved, so a rename
+ * or symlink swap after the lookup cannot move it elsewhere. */
+static int mask_path(int rootfd, struct null_mounts *nulls, const char *path, struct init_error *e)
+{
+	_cleanup_close_ int target = path_open_in_root(rootfd, path, O_PATH, PATH_CREATE_NONE, 0);
+	if (target == -ENOENT || target == -ENOTDIR)
+		return 0; /* nothing there to hide */
 	if (target < 0)
 		return init_fail(e, target, "linux.maskedPaths: %s", path);
 	struct stat st;
 	if (fstat(target, &st) < 0)
 		return init_fail(e, errno, "linux.maskedPaths: %s", path);
-	if (S_ISLNK(st.st_mode))
-		return 0; /* masking the link would mask whatever it points at */
 	if (S_ISDIR(st.st_mode))
 		return mount_fs_at("tmpfs", "tmpfs",
 				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				       MOUNT_ATTR_NOEXEC,
 				   "size=0k", target, path, e);
-	_cleanup_close_ int null = open_devnull_tree(e);
+	/* A copy of the host's null device made before the pivot; never the
+	 * container's /dev/null unchecked, which the container's files decide
+	 * (CVE-2025-31133: a symlink there would bind its target instead). */
+	if (nulls->used < nulls->n) {
+		_cleanup_close_ int tree = nulls->fds[nulls->used++];
+		if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return init_fail(e, errno, "linux.maskedPaths: mask %s", path);
+		return 0;
+	}
+	_cleanup_close_ int null = open_checked_null("/dev/null", "the container's", e);
 	if (null < 0)
 		return null;
 	return mount_bind_at(null, "", target, false, 0, path, e);
 }
 
+/* A read-only copy of the tree at path, attached onto the fd we resolved:
+ * with the new mount API the copy is made read-only, recursively, before it
+ * is visible anywhere. */
 static int readonly_path(int rootfd, const char *path, struct init_error *e)
 {
 	_cleanup_close_ int target = path_open_in_root(rootfd, path, O_PATH, PATH_CREATE_NONE, 0);
@@ -157,8 +201,20 @@ static int readonly_path(int rootfd, const char *path, struct init_error *e)
 		return 0;
 	if (target < 0)
 		return init_fail(e, target, "linux.readonlyPaths: %s", path);
-	int r = mount_bind_at(target, "", target, true, 0, path, e);
-	if (r < 0)
+	int r;
+	if (mount_have_new_api()) {
+		_cleanup_close_ int tree =
+		    (int)syscall(SYS_open_tree, target, "",
+				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+		if (tree < 0)
+			return init_fail(e, errno, "linux.readonlyPaths: copy %s", path);
+		if ((r = mount_setattr_fd(tree, true, MOUNT_ATTR_RDONLY, 0, 0)) < 0)
+			return init_fail(e, r, "linux.readonlyPaths: make %s read-only", path);
+		if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return init_fail(e, errno, "linux.readonlyPaths: attach %s", path);
+		return 0;
+	}
+	if ((r = mount_bind_at(target, "", target, true, 0, path, e)) < 0)
 		return r;
 	_cleanup_close_ int top = path_open_in_root(rootfd, path, O_PATH, PATH_CREATE_NONE, 0);
 	r = top < 0 ? top : mount_setattr_fd(top, true, MOUNT_ATTR_RDONLY, 0, 0);
@@ -167,7 +223,7 @@ static int readonly_path(int rootfd, const char *path, struct init_error *e)
 	return 0;
 }
 
-int rootfs_finish(const struct oci_config *c, struct init_error *e)
+int rootfs_finish(const struct oci_config *c, struct null_mounts *nulls, struct init_error *e)
 {
 	unsigned long prop = propagation_flags(c->linux_.rootfs_propagation);
 	if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
@@ -181,7 +237,7 @@ int rootfs_finish(const struct oci_config *c, struct init_error *e)
 		if ((r = readonly_path(rootfd, c->linux_.readonly_paths[i], e)) < 0)
 			return r;
 	for (size_t i = 0; c->linux_.masked_paths[i]; i++)
-		if ((r = mask_path(rootfd, c->linux_.masked_paths[i], e)) < 0)
+		if ((r = mask_path(rootfd, nulls, c->linux_.masked_paths[i], e)) < 0)
 			return r;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "spec/config.h"
 #include "sync.h"
@@ -18,8 +19,22 @@ int rootfs_prepare(const struct oci_config *c, const char *rootfs, struct init_e
  * chroot when no_pivot) and detach the old root. The cwd ends at "/". */
 int rootfs_pivot(int rootfd, bool no_pivot, struct init_error *e);
 
-/* After the pivot: rootfsPropagation, maskedPaths, readonlyPaths. */
-int rootfs_finish(const struct oci_config *c, struct init_error *e);
+/* Copies of the host's null device for the masked files. */
+struct null_mounts {
+	int *fds; /* detached mounts (open_tree clones) */
+	size_t n, used;
+};
+
+/* Before the pivot: one detached copy of the host's /dev/null (checked to be
+ * the null device) per masked path. Without the new mount API there are
+ * none, and masked files get the container's /dev/null after the same check.
+ * Release with rootfs_release_null(). */
+int rootfs_prepare_null(const struct oci_config *c, struct null_mounts *out, struct init_error *e);
+void rootfs_release_null(struct null_mounts *m);
+
+/* After the pivot: rootfsPropagation, readonlyPaths, maskedPaths (files get
+ * a null device bound over them, directories an empty read-only tmpfs). */
+int rootfs_finish(const struct oci_config *c, struct null_mounts *nulls, struct init_error *e);
 
 /* Last: remount "/" read-only when root.readonly asks. */
 int rootfs_make_readonly(const struct oci_config *c, struct init_error *e);

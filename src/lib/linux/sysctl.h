@@ -1,9 +1,10 @@
-/* linux.sysctl, written through the container's own procfs after pivot_root.
- * Each write goes through an fd checked to be on a real procfs, resolved
- * beneath /proc/sys without symlinks, so a rootfs cannot redirect it. */
+/* linux.sysctl, written through the init's verified procfs (procfs.h): a
+ * private procfs instance, or the container's /proc after checks. The
+ * values land in the namespaces the init sits in, and nothing mounted or
+ * linked in the container can redirect a write. */
 #pragma once
 
 #include "spec/config.h"
 #include "sync.h"
 
-int sysctl_apply(const struct oci_linux *l, struct init_error *e);
+int sysctl_apply(const struct oci_linux *l, int procfd, struct init_error *e);

@@ -1,4 +1,5 @@
 #include "console.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -246,14 +247,16 @@ static void proxy_step(struct console_proxy *p, const struct pollfd *fds, const 
 		flush_out(p);
 }
 
-int foreground_wait(pid_t pid, int pidfd, int sfd, struct console_proxy *proxy, int *exit_status,
-		    cell_error **err)
+int foreground_wait(pid_t pid, int pidfd, int sfd, struct console_proxy *proxy, int notify_fd,
+		    const char *notify_host, int *exit_status, cell_error **err)
 {
 	bool proxying = proxy && proxy->master >= 0;
 	for (;;) {
-		struct pollfd fds[5] = {{.fd = sfd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+		struct pollfd fds[6] = {{.fd = sfd, .events = POLLIN},
+					{.fd = pidfd, .events = POLLIN},
+					{.fd = notify_fd, .events = POLLIN}};
 		int idx[3] = {-1, -1, -1};
-		int n = proxying ? proxy_poll_fds(proxy, fds, 2, idx) : 2;
+		int n = proxying ? proxy_poll_fds(proxy, fds, 3, idx) : 3;
 		if (poll(fds, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -270,6 +273,10 @@ int foreground_wait(pid_t pid, int pidfd, int sfd, struct console_proxy *proxy, 
 		}
 		if (proxying)
 			proxy_step(proxy, fds, idx);
+		if (notify_fd >= 0 && fds[2].revents) {
+			bool ready = false;
+			notify_forward(notify_fd, notify_host, &ready);
+		}
 		if (fds[1].revents) {
 			int status;
 			pid_t w;

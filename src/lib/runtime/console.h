@@ -57,7 +57,9 @@ void foreground_signal_mask(sigset_t *mask);
 /* Wait for pid (our child, with pidfd) to exit while forwarding the
  * signals that arrive on the signalfd sfd to it, and, with a proxy, copying
  * between the terminal and the user (SIGWINCH then resizes the pty rather
- * than being forwarded). *exit_status is the exit code, 128+N after signal
- * N. The proxy's remaining output is written before returning. */
-int foreground_wait(pid_t pid, int pidfd, int sfd, struct console_proxy *proxy, int *exit_status,
-		    cell_error **err);
+ * than being forwarded). With notify_fd (else -1), what the container says
+ * there goes on to notify_host (NOTIFY_SOCKET). *exit_status is the exit
+ * code, 128+N after signal N. The proxy's remaining output is written
+ * before returning. */
+int foreground_wait(pid_t pid, int pidfd, int sfd, struct console_proxy *proxy, int notify_fd,
+		    const char *notify_host, int *exit_status, cell_error **err);

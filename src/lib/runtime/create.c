@@ -34,8 +34,11 @@
 #include "linux/caps.h"
 #include "linux/hooks.h"
 #include "linux/init.h"
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
+#include "linux/seccomp.h"
 #include "linux/sync.h"
+#include "notify.h"
 #include "passwd.h"
 #include "pidutil.h"
 #include "spec/validate.h"
@@ -76,6 +79,11 @@ struct create {
 	int console_sock; /* --console-socket, connected */
 	int console_fd;   /* the pty master the init sent */
 	json_t *record;
+	/* NOTIFY_SOCKET: the host's socket, and the mount that shows ours */
+	const char *notify_host;
+	char *notify_src;
+	struct oci_mount notify_mount;
+	int notify_fd;
 };
 
 static void create_release(struct create *cr)
@@ -86,6 +94,7 @@ static void create_release(struct create *cr)
 		free(cr->plan.mounts);
 	}
 	ns_close_fds(cr->plan.ns_fds);
+	seccomp_plan_release(&cr->plan.seccomp);
 	if (cr->plan.sync_fd >= 0)
 		close(cr->plan.sync_fd);
 	if (cr->plan.start_fd >= 0)
@@ -111,6 +120,9 @@ static void create_release(struct create *cr)
 	cgroup_free(cr->cgroup);
 	cgroup_resources_free(cr->resources);
 	json_decref(cr->record);
+	free(cr->notify_src);
+	if (cr->notify_fd >= 0)
+		close(cr->notify_fd);
 	free(cr->rootfs);
 	free(cr->bundle);
 	oci_config_free(cr->config);
@@ -362,6 +374,58 @@ static char *hook_state(const struct create *cr, const char *status, pid_t pid)
 	return json_dumps(s, JSON_COMPACT);
 }
 
+/* The host ids of container root (what owns the notify directory). */
+static void root_ids(const struct oci_config *c, uid_t *uid, gid_t *gid)
+{
+	*uid = 0;
+	*gid = 0;
+	for (size_t i = 0; i < c->linux_.n_uid_mappings; i++)
+		if (c->linux_.uid_mappings[i].container_id == 0)
+			*uid = c->linux_.uid_mappings[i].host_id;
+	for (size_t i = 0; i < c->linux_.n_gid_mappings; i++)
+		if (c->linux_.gid_mappings[i].container_id == 0)
+			*gid = c->linux_.gid_mappings[i].host_id;
+}
+
+/* With NOTIFY_SOCKET in our environment: a directory of ours in the state
+ * dir, bound where the container expects the socket, and the container's
+ * NOTIFY_SOCKET pointing at the socket inside it. */
+static int setup_notify(struct create *cr, cell_error **err)
+{
+	static const char *bind_options[] = {"bind", "nosuid", "nodev", "noexec", NULL};
+	const char *host = notify_host_socket();
+	if (!host || cr->o->restore)
+		return 0;
+	uid_t uid;
+	gid_t gid;
+	root_ids(cr->config, &uid, &gid);
+	int r = notify_prepare(cr->dirfd, uid, gid, err);
+	if (r < 0)
+		return r;
+	char state[PATH_MAX];
+	if ((r = path_of_fd(cr->dirfd, state, sizeof(state))) < 0)
+		return cell_error_errno(err, r, "NOTIFY_SOCKET: the state directory");
+	char *env = NULL;
+	if (asprintf(&cr->notify_src, "%s/" NOTIFY_DIR, state) < 0 ||
+	    asprintf(&env, "NOTIFY_SOCKET=%s/notify", host) < 0) {
+		free(env);
+		return cell_error_set(err, ENOMEM, "out of memory");
+	}
+	/* ours replaces whatever the config said */
+	for (size_t i = 0; cr->env && cr->env[i]; i++)
+		if (strncmp(cr->env[i], "NOTIFY_SOCKET=", 14) == 0) {
+			free(cr->env[i]);
+			cr->env[i] = TAKE_PTR(env);
+		}
+	if (env && strv_push_take(&cr->env, env) < 0)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	cr->plan.env = cr->env;
+	cr->notify_host = host;
+	cr->notify_mount = (struct oci_mount){
+	    .destination = host, .type = "bind", .source = cr->notify_src, .options = bind_options};
+	return 0;
+}
+
 static int build_plan(struct create *cr, cell_error **err)
 {
 	const struct oci_config *c = cr->config;
@@ -378,7 +442,8 @@ static int build_plan(struct create *cr, cell_error **err)
 	const char *keep = oci_annotation(c, "run.oci.keep_original_groups");
 	p->keep_groups = keep && strcmp(keep, "1") == 0;
 
-	if ((r = caps_plan_build(c->process, "process", &p->caps, err)) < 0)
+	if ((r = caps_plan_build(c->process, "process", &p->caps, err)) < 0 ||
+	    (r = lsm_plan_build(c, c->process, "process", &p->lsm, err)) < 0)
 		return r;
 	if ((r = build_env(cr, &listen_fds, err)) < 0)
 		return r;
@@ -387,7 +452,9 @@ static int build_plan(struct create *cr, cell_error **err)
 	if ((r = ns_open_paths(c, p->ns_fds, err)) < 0)
 		return r;
 
-	p->mounts = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*p->mounts));
+	if ((r = setup_notify(cr, err)) < 0)
+		return r;
+	p->mounts = calloc(c->n_mounts + 1, sizeof(*p->mounts));
 	if (!p->mounts)
 		return cell_error_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < c->n_mounts; i++) {
@@ -400,12 +467,22 @@ static int build_plan(struct create *cr, cell_error **err)
 		if (dest && strcmp(dest, "/dev") == 0 && p->mounts[i].kind == MOUNT_KIND_BIND)
 			p->dev_from_host = true;
 	}
+	if (cr->notify_host) {
+		struct mount_plan *mp = &p->mounts[p->n_mounts];
+		mp->tree_fd = -1;
+		p->n_mounts++;
+		if ((r = mount_plan_build(&cr->notify_mount, c->n_mounts, cr->bundle_fd, mp, err)) < 0)
+			return cell_error_prefix(err, "NOTIFY_SOCKET");
+	}
 	/* The state for the hooks the init runs; it adds its pid. */
 	if (!(cr->hook_state[0] = hook_state(cr, "creating", -1)) ||
 	    !(cr->hook_state[1] = hook_state(cr, "created", -1)))
 		return cell_error_set(err, ENOMEM, "out of memory");
 	p->hook_state_creating = cr->hook_state[0];
 	p->hook_state_created = cr->hook_state[1];
+	/* The state a seccomp agent gets: "creating", as in the spec's example. */
+	if ((r = seccomp_plan_build(c, cr->hook_state[0], &p->seccomp, err)) < 0)
+		return r;
 
 	if (!cr->run_mode) {
 		if (mkfifoat(cr->dirfd, "exec.fifo", 0622) < 0)
@@ -432,6 +509,8 @@ static int build_plan(struct create *cr, cell_error **err)
 		r = move_fd_above(&p->start_fd, min);
 	if (r == 0)
 		r = move_fd_above(&p->sync_fd, min);
+	if (r == 0)
+		r = move_fd_above(&p->seccomp.listener_fd, min);
 	if (r == 0)
 		r = move_fd_above(&cr->sync_fd, min);
 	if (r == 0)
@@ -479,6 +558,9 @@ static int spawn(struct create *cr, cell_error **err)
 	ns_close_fds(cr->plan.ns_fds);
 	close(cr->plan.sync_fd);
 	cr->plan.sync_fd = -1;
+	if (cr->plan.seccomp.listener_fd >= 0)
+		close(cr->plan.seccomp.listener_fd);
+	cr->plan.seccomp.listener_fd = -1;
 	if (cr->plan.start_fd >= 0) {
 		close(cr->plan.start_fd);
 		cr->plan.start_fd = -1;
@@ -615,6 +697,8 @@ static int write_record(struct create *cr, cell_error **err)
 		json_object_set(cr->record, "annotations", ann);
 	if (cr->cgroup_made)
 		json_object_set_new(cr->record, "cgroup", cgroup_to_json(cr->cgroup));
+	if (cr->notify_host)
+		json_object_set_new(cr->record, "notify_socket", json_string(cr->notify_host));
 	_cleanup_free_ char *s = json_dumps(cr->record, JSON_COMPACT);
 	if (!s)
 		return cell_error_set(err, ENOMEM, "out of memory");
@@ -682,9 +766,9 @@ static void create_init(struct create *cr, const struct runtime_opts *g, const s
 	cr->g = g;
 	cr->o = o;
 	cr->run_mode = run_mode;
-	cr->bundle_fd = cr->state_root_fd = cr->dirfd = cr->sync_fd = cr->pidfd = -1;
+	cr->bundle_fd = cr->state_root_fd = cr->dirfd = cr->sync_fd = cr->pidfd = cr->notify_fd = -1;
 	cr->console_sock = cr->console_fd = -1;
-	cr->plan.sync_fd = cr->plan.start_fd = -1;
+	cr->plan.sync_fd = cr->plan.start_fd = cr->plan.seccomp.listener_fd = -1;
 	for (int t = 0; t < OCI_NS_TYPES; t++)
 		cr->plan.ns_fds[t] = -1;
 }
@@ -738,11 +822,21 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 {
 	const struct runtime_opts *g = cr->g;
 	const char *id = cr->o->id;
+	int r = 0;
+	if (cr->notify_host) {
+		uid_t uid;
+		gid_t gid;
+		root_ids(cr->config, &uid, &gid);
+		cr->notify_fd = notify_listen(cr->dirfd, uid, gid, err);
+		if (cr->notify_fd < 0)
+			r = cr->notify_fd;
+	}
 	/* Other commands may look at the container while it runs. */
 	close(cr->dirfd);
 	cr->dirfd = -1;
 	cr->child = 0;
-	int r = cr->o->restore ? 0 : start_over_socket(cr, err);
+	if (r == 0 && !cr->o->restore)
+		r = start_over_socket(cr, err);
 	if (r < 0) {
 		cell_error *e2 = NULL;
 		if (delete_after_run(g, id, &e2) < 0) {
@@ -756,7 +850,8 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 		container_run_poststart(c, cr->config);
 	container_freep(&c);
 	if (detach)
-		return 0;
+		return cr->notify_fd >= 0 ? notify_wait_ready(cr->notify_fd, cr->notify_host, cr->pidfd, err)
+					  : 0;
 	_cleanup_close_ int sfd = signalfd(-1, mask, SFD_CLOEXEC);
 	if (sfd < 0)
 		return cell_error_errno(err, errno, "watch signals");
@@ -768,7 +863,8 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 		if (r < 0)
 			return r;
 	}
-	r = foreground_wait(cr->pid, cr->pidfd, sfd, &proxy, exit_status, err);
+	r = foreground_wait(cr->pid, cr->pidfd, sfd, &proxy, cr->notify_fd, cr->notify_host, exit_status,
+			    err);
 	console_proxy_stop(&proxy);
 	if (r == 0 && !keep)
 		r = delete_after_run(g, id, err);

@@ -57,6 +57,7 @@ static void exec_release(struct exec_run *x)
 		close(x->plan.pidfd);
 	if (x->plan.sync_fd >= 0)
 		close(x->plan.sync_fd);
+	seccomp_plan_release(&x->plan.seccomp);
 	if (x->sync_fd >= 0)
 		close(x->sync_fd);
 	if (x->console_sock >= 0)
@@ -265,30 +266,6 @@ static int build_process(struct exec_run *x, cell_error **err)
 	return r;
 }
 
-static bool lsm_enabled(const char *file, const char *want)
-{
-	_cleanup_free_ char *buf = NULL;
-	if (read_file_at(AT_FDCWD, file, 64, &buf, NULL) < 0)
-		return false;
-	return !want || strncmp(buf, want, strlen(want)) == 0;
-}
-
-/* runc's rule: asking for a label of an LSM the host does not run is an
- * error, not a silent downgrade. */
-static int check_lsm(const struct oci_process *p, cell_error **err)
-{
-	if (p->apparmor_profile && *p->apparmor_profile &&
-	    !lsm_enabled("/sys/module/apparmor/parameters/enabled", "Y"))
-		return cell_error_set(err, ENOTSUP,
-				      "process.apparmorProfile \"%s\": AppArmor is not enabled on this host",
-				      p->apparmor_profile);
-	if (p->selinux_label && *p->selinux_label && !lsm_enabled("/sys/fs/selinux/enforce", NULL))
-		return cell_error_set(err, ENOTSUP,
-				      "process.selinuxLabel \"%s\": SELinux is not enabled on this host",
-				      p->selinux_label);
-	return 0;
-}
-
 static int build_env(struct exec_run *x, cell_error **err)
 {
 	for (size_t i = 0; x->proc->env[i]; i++)
@@ -395,7 +372,8 @@ static int prepare(struct exec_run *x, cell_error **err)
 		return cell_error_set(err, EINVAL, "--preserve-fds: must not be negative");
 	if ((r = container_load_config(c, &x->config, err)) < 0)
 		return r;
-	if ((r = build_process(x, err)) < 0 || (r = check_lsm(x->proc, err)) < 0)
+	if ((r = build_process(x, err)) < 0 ||
+	    (r = lsm_plan_build(x->config, x->proc, "process", &x->plan.lsm, err)) < 0)
 		return cell_error_prefix(err, "exec in container %s", c->id);
 	bool terminal = x->proc->terminal;
 	if (terminal && o->detach && !o->console_socket)
@@ -415,6 +393,13 @@ static int prepare(struct exec_run *x, cell_error **err)
 				      c->id);
 	if ((r = open_namespaces(x, err)) < 0 || (r = resolve_cgroups(x, err)) < 0)
 		return r;
+	/* The container's seccomp profile applies to every process in it. */
+	_cleanup_json_ json_t *state = container_oci_state(c);
+	_cleanup_free_ char *state_text = state ? json_dumps(state, JSON_COMPACT) : NULL;
+	if (!state_text)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	if ((r = seccomp_plan_build(x->config, state_text, &x->plan.seccomp, err)) < 0)
+		return cell_error_prefix(err, "exec in container %s", c->id);
 	if (o->console_socket && (r = console_socket_connect(o->console_socket, &x->console_sock, err)) < 0)
 		return r;
 	const char *keep = oci_annotation(x->config, "run.oci.keep_original_groups");
@@ -442,6 +427,8 @@ static int prepare(struct exec_run *x, cell_error **err)
 		r = move_fd_above(&x->sync_fd, min);
 	if (r == 0)
 		r = move_fd_above(&x->console_sock, min);
+	if (r == 0)
+		r = move_fd_above(&x->plan.seccomp.listener_fd, min);
 	if (r == 0)
 		r = move_fd_above(&c->dirfd, min);
 	if (r < 0)
@@ -543,7 +530,7 @@ static int after_start(struct exec_run *x, const sigset_t *mask, int *exit_statu
 		if (r < 0)
 			return r;
 	}
-	r = foreground_wait(x->pid, x->pidfd, sfd, &proxy, exit_status, err);
+	r = foreground_wait(x->pid, x->pidfd, sfd, &proxy, -1, NULL, exit_status, err);
 	if (r == 0)
 		x->pid = 0;
 	return r;
@@ -553,7 +540,7 @@ int runtime_exec(const struct runtime_opts *g, const struct exec_opts *o, int *e
 {
 	struct exec_run x = {
 	    .g = g, .o = o, .console_sock = -1, .sync_fd = -1, .pidfd = -1, .console_fd = -1};
-	x.plan.sync_fd = x.plan.pidfd = -1;
+	x.plan.sync_fd = x.plan.pidfd = x.plan.seccomp.listener_fd = -1;
 	for (int t = 0; t < OCI_NS_TYPES; t++)
 		x.plan.ns_fds[t] = -1;
 	*exit_status = 0;

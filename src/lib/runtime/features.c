@@ -9,8 +9,11 @@
 
 #include "base/cleanup.h"
 #include "cell-config.h"
+#include "cgroup/systemd.h"
 #include "linux/caps.h"
+#include "linux/lsm.h"
 #include "linux/mounts.h"
+#include "linux/seccomp.h"
 #include "spec/config.h"
 
 int runtime_criu_binary(const struct runtime_opts *g, char *buf, size_t len)
@@ -65,6 +68,15 @@ static bool knows_mount_option(const char *opt)
 	return false;
 }
 
+static json_t *supported_flags(void)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; seccomp_flag_name(i); i++)
+		if (seccomp_flag_supported(seccomp_flag_name(i)))
+			json_array_append_new(a, json_string(seccomp_flag_name(i)));
+	return a;
+}
+
 json_t *runtime_features(const struct runtime_opts *g)
 {
 	const struct scmp_version *sv = seccomp_version();
@@ -73,14 +85,17 @@ json_t *runtime_features(const struct runtime_opts *g)
 	bool checkpoint = runtime_criu_binary(g, criu, sizeof(criu)) == 0;
 
 	json_t *linux_ = json_pack(
-	    "{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b}, s:{s:b}, s:{s:b}, s:{s:b}, s:{s:{s:b}}}",
+	    "{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o}, s:{s:b}, s:{s:b}, "
+	    "s:{s:b}, s:{s:{s:b}}}",
 	    "namespaces", string_array(ns_name), "capabilities", string_array(cap_name),
-	    /* cgroup/ drives v1, hybrid and v2 hierarchies; it has no systemd
-	     * or rdma back end (yet). */
-	    "cgroup", "v1", true, "v2", true, "systemd", false, "systemdUser", false, "rdma", false,
-	    /* Filled in by the init's seccomp and LSM code once they exist. */
-	    "seccomp", "enabled", false, "apparmor", "enabled", false, "selinux", "enabled", false,
-	    "intelRdt", "enabled", false, "mountExtensions", "idmap", "enabled", knows_mount_option("idmap"));
+	    /* systemd: through libsystemd, when the library is there to load */
+	    "cgroup", "v1", true, "v2", true, "systemd", cgroup_systemd_available(), "systemdUser", false,
+	    "rdma", true, "seccomp", "enabled", true, "actions", string_array(seccomp_action_name),
+	    "operators", string_array(seccomp_operator_name), "archs", string_array(seccomp_arch_name),
+	    "knownFlags", string_array(seccomp_flag_name), "supportedFlags", supported_flags(),
+	    /* labels are applied where the LSM runs (linux/lsm.c) */
+	    "apparmor", "enabled", true, "selinux", "enabled", true, "intelRdt", "enabled", false,
+	    "mountExtensions", "idmap", "enabled", knows_mount_option("idmap"));
 	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s}}", "ociVersionMin", "1.0.0",
 			 "ociVersionMax", CELL_OCI_VERSION, "hooks", string_array(hook_name), "mountOptions",
 			 string_array(mount_option_name), "linux", linux_, "annotations",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/file.h"
@@ -14,6 +15,7 @@
 #include "base/log.h"
 #include "base/strv.h"
 #include "linux/hooks.h"
+#include "notify.h"
 #include "pidutil.h"
 
 /* How long delete waits for killed processes to go. */
@@ -56,6 +58,19 @@ int runtime_start(const struct runtime_opts *g, const char *id, cell_error **err
 	if (c->status != CONTAINER_CREATED)
 		return cell_error_set(err, EINVAL, "cannot start container %s: it is %s, not created", id,
 				      container_status_name(c->status));
+	/* NOTIFY_SOCKET at create: listen before the process can speak. */
+	const char *host = json_string_value(json_object_get(c->record, "notify_socket"));
+	_cleanup_close_ int notify = -EBADF;
+	_cleanup_free_ char *notify_host = host ? strdup(host) : NULL;
+	if (host) {
+		struct stat st;
+		if (fstatat(c->dirfd, NOTIFY_DIR, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return cell_error_errno(err, errno, "start container %s: NOTIFY_SOCKET directory",
+						id);
+		notify = notify_listen(c->dirfd, st.st_uid, st.st_gid, err);
+		if (notify < 0)
+			return cell_error_prefix(err, "start container %s", id);
+	}
 	/* The init holds the fifo open; if it is gone, so is the reader. */
 	_cleanup_close_ int fd = openat(c->dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENXIO)
@@ -71,7 +86,13 @@ int runtime_start(const struct runtime_opts *g, const char *id, cell_error **err
 	if (container_load_config(c, &config, err) < 0)
 		return -(*err)->code;
 	container_run_poststart(c, config);
-	return 0;
+	if (notify < 0)
+		return 0;
+	/* Wait for READY=1 without holding the container's lock. */
+	_cleanup_close_ int pidfd = pid_open(c->pid, c->start_time);
+	container_freep(&c);
+	r = notify_wait_ready(notify, notify_host, pidfd, err);
+	return r < 0 ? cell_error_prefix(err, "start container %s", id) : 0;
 }
 
 int runtime_kill(const struct runtime_opts *g, const char *id, int sig, bool all, cell_error **err)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const ipc_sysctls[] = {
     "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
@@ -80,6 +81,37 @@ static bool valid_propagation(const char *p)
 	return false;
 }
 
+/* What execve(2) takes: each string below MAX_ARG_STRLEN (32 pages), all of
+ * them with their pointers within ARG_MAX. Checked here so that a config
+ * that can never start fails its create, not its start. */
+static int validate_exec_size(const struct oci_process *p, cell_error **err)
+{
+	const size_t max_string = 32 * 4096;
+	long arg_max = sysconf(_SC_ARG_MAX);
+	size_t total = 0;
+	const char *const *lists[] = {p->args, p->env};
+	const char *const names[] = {"process.args", "process.env"};
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		for (size_t i = 0; lists[l][i]; i++) {
+			size_t n = strlen(lists[l][i]) + 1;
+			if (n > max_string)
+				return cell_error_set(
+				    err, E2BIG,
+				    "%s[%zu]: %zu bytes, more than the %zu the kernel takes in "
+				    "one argument or variable",
+				    names[l], i, n - 1, max_string - 1);
+			total += n + sizeof(char *);
+		}
+	}
+	if (arg_max > 0 && total > (size_t)arg_max)
+		return cell_error_set(
+		    err, E2BIG,
+		    "process.args and process.env: %zu bytes together, more than the %ld the "
+		    "kernel takes for a program's arguments and environment",
+		    total, arg_max);
+	return 0;
+}
+
 int oci_config_validate(const struct oci_config *c, cell_error **err)
 {
 	int r;
@@ -126,7 +158,8 @@ int oci_config_validate(const struct oci_config *c, cell_error **err)
 			return cell_error_set(
 			    err, EINVAL, "linux.readonlyPaths[%zu]: must be an absolute path, got \"%s\"", i,
 			    c->linux_.readonly_paths[i]);
-	if ((r = validate_userns(c, err)) < 0 || (r = validate_sysctl(c, err)) < 0)
+	if ((r = validate_userns(c, err)) < 0 || (r = validate_sysctl(c, err)) < 0 ||
+	    (r = validate_exec_size(c->process, err)) < 0)
 		return r;
 	return 0;
 }
