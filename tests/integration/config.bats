@@ -90,7 +90,7 @@ create_fails_with() {
 	create_fails_with "linux.sysctl.net.ipv4.ip_forward: needs the container's own network namespace"
 	setup_bundle
 	update_config '.linux.sysctl = {"net.ipv4.no_such_knob": "1"}'
-	create_fails_with "linux.sysctl.net.ipv4.no_such_knob: open /proc/sys/net/ipv4/no_such_knob: No such file or directory"
+	create_fails_with "linux.sysctl.net.ipv4.no_such_knob: write \"1\" to /proc/sys/net/ipv4/no_such_knob: No such file or directory"
 }
 
 @test "hostname needs a uts namespace" {

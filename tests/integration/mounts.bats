@@ -12,7 +12,9 @@ mount_line() {
 @test "pivot_root: the rootfs is /, the host's root is gone" {
 	set_cmd 'cat /proc/self/mountinfo'
 	run cellrt run --bundle "$BUNDLE" "$CID"
-	[ "$(printf '%s\n' "$output" | awk '{print $5}' | head -1)" = / ]
+	# one mount on /, and it is the bundle's root file system
+	[ "$(printf '%s\n' "$output" | awk '$5 == "/"' | wc -l)" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | awk '$5 == "/" {print $4}')" = "$BUNDLE/rootfs" ]
 	! printf '%s\n' "$output" | awk '{print $5}' | grep -qx /sys/fs/cgroup/memory/../..
 	# no mount of the host's root file system's root remains
 	[ "$(printf '%s\n' "$output" | awk '$4 == "/" && $5 == "/"' | wc -l)" -eq 0 ]
