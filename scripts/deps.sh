@@ -6,11 +6,12 @@ set -eu
 
 PACKAGES="
   gcc make meson ninja-build pkg-config git
-  libjansson-dev libseccomp-dev
+  libjansson-dev libseccomp-dev libarchive-dev libssl-dev libisal-dev
   busybox-static
   bats jq python3
   clang clang-format libclang-rt-14-dev
   runc crun
+  podman skopeo umoci
   dpkg-dev uidmap iproute2 procps util-linux
 "
 
