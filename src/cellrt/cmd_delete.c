@@ -47,9 +47,10 @@ int cmd_delete(const struct runtime_opts *g, int argc, char **argv)
 			regex = optarg;
 			break;
 		case 'h':
-			cli_print_help("delete", "CONTAINER_ID...", "Delete containers and what they hold.",
-				       "  -f, --force         kill a running container first\n"
-				       "  -r, --regex REGEX   delete every container whose id matches REGEX\n");
+			cli_print_help(
+			    "delete", "CONTAINER_ID...", "Delete containers and what they hold.",
+			    "  -f, --force         kill a running container first\n"
+			    "  -r, --regex REGEX   delete every container whose id matches REGEX\n");
 			return 0;
 		default:
 			return cli_usage_error("delete", "unknown option %s", argv[optind - 1]);

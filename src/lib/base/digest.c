@@ -20,7 +20,8 @@ bool digest_hex_valid(const char *s)
 
 bool digest_valid(const char *s)
 {
-	return s && strncmp(s, DIGEST_PREFIX, sizeof(DIGEST_PREFIX) - 1) == 0 && digest_hex_valid(digest_hex(s));
+	return s && strncmp(s, DIGEST_PREFIX, sizeof(DIGEST_PREFIX) - 1) == 0 &&
+	       digest_hex_valid(digest_hex(s));
 }
 
 struct sha256 *sha256_new(void)

@@ -18,12 +18,12 @@ enum archive_format {
 /* Load every image of the archive at path ("-": standard input), choosing
  * platform's manifest from multi-platform indexes (NULL: this host's).
  * loaded receives what was loaded: names, or IDs of images without one. */
-int image_archive_load(struct image_store *s, const char *path, const struct platform *platform, char ***loaded,
-		       cell_error **err);
+int image_archive_load(struct image_store *s, const char *path, const struct platform *platform,
+		       char ***loaded, cell_error **err);
 
 /* Write the images refs name to path ("-": standard output). */
-int image_archive_save(struct image_store *s, const char *const *refs, enum archive_format format, const char *path,
-		       cell_error **err);
+int image_archive_save(struct image_store *s, const char *const *refs, enum archive_format format,
+		       const char *path, cell_error **err);
 
 struct import_options {
 	const char *name;           /* may be NULL: an image without a name */

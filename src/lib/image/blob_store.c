@@ -85,7 +85,8 @@ int blob_writer_new(struct blob_store *bs, struct blob_writer **out, cell_error 
 	if (w->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		/* No O_TMPFILE here: a named temporary, which the store's
 		 * exclusive lock clears if we die. */
-		snprintf(w->tmpname, sizeof(w->tmpname), ".tmp-%d-%lx", (int)getpid(), (unsigned long)random());
+		snprintf(w->tmpname, sizeof(w->tmpname), ".tmp-%d-%lx", (int)getpid(),
+			 (unsigned long)random());
 		w->fd = openat(bs->dirfd, w->tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	}
 	if (w->fd < 0) {
@@ -119,8 +120,9 @@ int blob_writer_commit(struct blob_writer *w, const char *expected, int64_t expe
 	char got[DIGEST_BUF];
 	sha256_final(w->hash, got);
 	if (expected_size >= 0 && (uint64_t)expected_size != w->size)
-		return cell_error_set(err, EBADMSG, "blob %s: %llu bytes, expected %lld", expected ? expected : got,
-				      (unsigned long long)w->size, (long long)expected_size);
+		return cell_error_set(err, EBADMSG, "blob %s: %llu bytes, expected %lld",
+				      expected ? expected : got, (unsigned long long)w->size,
+				      (long long)expected_size);
 	if (expected && strcmp(expected, got) != 0)
 		return cell_error_set(err, EBADMSG, "blob %s: content has digest %s", expected, got);
 	if (digest)
@@ -210,7 +212,8 @@ int blob_store_read(struct blob_store *bs, const char *digest, size_t max, char 
 
 bool blob_store_has(struct blob_store *bs, const char *digest)
 {
-	return digest_valid(digest) && faccessat(bs->dirfd, digest_hex(digest), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	return digest_valid(digest) &&
+	       faccessat(bs->dirfd, digest_hex(digest), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 int blob_store_size(struct blob_store *bs, const char *digest, int64_t *size)
@@ -262,7 +265,7 @@ int blob_store_verify(struct blob_store *bs, const char *digest, cell_error **er
 
 int blob_store_list(struct blob_store *bs, char ***digests, cell_error **err)
 {
-	int dup = fcntl(bs->dirfd, F_DUPFD_CLOEXEC, 3);
+	int dup = openat(bs->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dup < 0)
 		return cell_error_errno(err, errno, "list %s", bs->path);
 	_cleanup_closedir_ DIR *d = fdopendir(dup);

@@ -31,22 +31,22 @@ static void note(char ***list, const char *fmt, ...)
 
 /* What one pass finds, and what a repair needs to know. */
 struct findings {
-	char **bad_blobs;      /* corrupt blobs */
-	char **stray_blobs;    /* names in blobs/sha256 that are no digest */
-	char **bad_layers;     /* layers that fail their record */
-	char **bad_images;     /* manifest digests of broken images */
-	char **good_holders;   /* "manifest-HEX" of good images, "container-ID" of containers */
-	char **needed_layers;  /* chainIDs good images or containers use */
+	char **bad_blobs;     /* corrupt blobs */
+	char **stray_blobs;   /* names in blobs/sha256 that are no digest */
+	char **bad_layers;    /* layers that fail their record */
+	char **bad_images;    /* manifest digests of broken images */
+	char **good_holders;  /* "manifest-HEX" of good images, "container-ID" of containers */
+	char **needed_layers; /* chainIDs good images or containers use */
 	char **needed_blobs;
-	char **missing_refs;   /* "CHAINID HOLDER" pairs to restore */
-	char **stale_refs;     /* "CHAINID HOLDER" pairs to drop */
+	char **missing_refs; /* "CHAINID HOLDER" pairs to restore */
+	char **stale_refs;   /* "CHAINID HOLDER" pairs to drop */
 	char **unused_layers;
 	char **debris;
 };
 
 static void findings_clear(struct findings *f)
 {
-	char ***all[] = {&f->bad_blobs,   &f->stray_blobs,   &f->bad_layers,   &f->bad_images,
+	char ***all[] = {&f->bad_blobs,    &f->stray_blobs,   &f->bad_layers,   &f->bad_images,
 			 &f->good_holders, &f->needed_layers, &f->needed_blobs, &f->missing_refs,
 			 &f->stale_refs,   &f->unused_layers, &f->debris};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -93,7 +93,8 @@ static void check_image(struct image_store *s, json_t *desc, struct findings *f,
 		strv_push(&f->bad_images, digest);
 		return;
 	}
-	if (image_store_read(s, digest, json_string_value(json_object_get(desc, "mediaType")), &img, &e) < 0) {
+	if (image_store_read(s, digest, json_string_value(json_object_get(desc, "mediaType")), &img, &e) <
+	    0) {
 		note(&out->broken, "%s: %s", label, e ? e->msg : "unreadable");
 		strv_push(&f->bad_images, digest);
 		return;
@@ -158,7 +159,8 @@ static void check_containers(struct image_store *s, struct findings *f, struct c
 	}
 }
 
-static void check_layers(struct image_store *s, struct findings *f, struct check_report *out, bool before_images)
+static void check_layers(struct image_store *s, struct findings *f, struct check_report *out,
+			 bool before_images)
 {
 	_cleanup_strv_ char **ids = NULL;
 	_cleanup_error_ cell_error *e = NULL;
@@ -186,12 +188,14 @@ static void check_layers(struct image_store *s, struct findings *f, struct check
 				held = true;
 				continue;
 			}
-			note(&out->orphaned, "layer %s: reference from %s, which does not exist", ids[i], refs[k]);
+			note(&out->orphaned, "layer %s: reference from %s, which does not exist", ids[i],
+			     refs[k]);
 			char *pair = NULL;
 			if (asprintf(&pair, "%s %s", ids[i], refs[k]) >= 0)
 				strv_push_take(&f->stale_refs, pair);
 		}
-		if (!held && !strv_contains(f->needed_layers, ids[i]) && !strv_contains(f->bad_layers, ids[i])) {
+		if (!held && !strv_contains(f->needed_layers, ids[i]) &&
+		    !strv_contains(f->bad_layers, ids[i])) {
 			note(&out->orphaned, "layer %s: nothing uses it", ids[i]);
 			strv_push(&f->unused_layers, ids[i]);
 		}
@@ -277,7 +281,8 @@ static int repair(struct image_store *s, struct findings *f, struct check_report
 					storage_layer_drop_ref(s->storage, remove[k][i], refs[j], NULL);
 			if (storage_layer_remove(s->storage, remove[k][i], err) < 0)
 				return -EIO;
-			note(&out->repaired, "removed %s layer %s", k == 0 ? "broken" : "unused", remove[k][i]);
+			note(&out->repaired, "removed %s layer %s", k == 0 ? "broken" : "unused",
+			     remove[k][i]);
 		}
 	for (size_t i = 0; f->bad_blobs && f->bad_blobs[i]; i++) {
 		if (blob_store_remove(s->blobs, f->bad_blobs[i], err) < 0)

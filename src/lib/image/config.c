@@ -54,7 +54,8 @@ static int parse_run_config(const json_t *cfg, struct image_config *c, cell_erro
 		return -EINVAL;
 	for (size_t i = 0; c->env && c->env[i]; i++)
 		if (!strchr(c->env[i], '=') || c->env[i][0] == '=')
-			return cell_error_set(err, EINVAL, "config.Env[%zu]: \"%s\" is not NAME=VALUE", i, c->env[i]);
+			return cell_error_set(err, EINVAL, "config.Env[%zu]: \"%s\" is not NAME=VALUE", i,
+					      c->env[i]);
 	const char *k;
 	json_t *v;
 	json_object_foreach (c->labels, k, v)
@@ -90,7 +91,8 @@ static int parse_history(const json_t *doc, struct image_config *c, cell_error *
 	return 0;
 }
 
-int image_config_parse(const char *buf, size_t len, const char *what, struct image_config *out, cell_error **err)
+int image_config_parse(const char *buf, size_t len, const char *what, struct image_config *out,
+		       cell_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	json_t *doc = NULL;
@@ -127,7 +129,8 @@ int image_config_parse(const char *buf, size_t len, const char *what, struct ima
 		for (size_t i = 0; r == 0 && i < n; i++) {
 			const char *d = json_string_value(json_array_get(ids, i));
 			if (!d || !digest_valid(d))
-				r = cell_error_set(err, EINVAL, "rootfs.diff_ids[%zu]: not a sha256 digest", i);
+				r = cell_error_set(err, EINVAL, "rootfs.diff_ids[%zu]: not a sha256 digest",
+						   i);
 			else
 				memcpy(out->diff_ids[i], d, DIGEST_BUF);
 		}

@@ -32,5 +32,6 @@ struct image_config {
 	size_t n_history;
 };
 
-int image_config_parse(const char *buf, size_t len, const char *what, struct image_config *out, cell_error **err);
+int image_config_parse(const char *buf, size_t len, const char *what, struct image_config *out,
+		       cell_error **err);
 void image_config_clear(struct image_config *c);

@@ -124,12 +124,14 @@ static int pairs(json_t *config, const char *instr, const char *rest, bool is_en
 		const char *value = rest + strlen(words[0]);
 		while (isspace((unsigned char)*value))
 			value++;
-		return set_env(config, words[0], value) < 0 ? cell_error_set(err, ENOMEM, "out of memory") : 0;
+		return set_env(config, words[0], value) < 0 ? cell_error_set(err, ENOMEM, "out of memory")
+							    : 0;
 	}
 	for (size_t i = 0; words[i]; i++) {
 		char *eq = strchr(words[i], '=');
 		if (!eq || eq == words[i])
-			return cell_error_set(err, EINVAL, "--change %s: \"%s\" is not KEY=VALUE", instr, words[i]);
+			return cell_error_set(err, EINVAL, "--change %s: \"%s\" is not KEY=VALUE", instr,
+					      words[i]);
 		*eq = '\0';
 		if (is_env) {
 			if (set_env(config, words[i], eq + 1) < 0)
@@ -211,15 +213,18 @@ int image_apply_change(json_t *config, const char *change, cell_error **err)
 			const char *s = json_string_value(e);
 			if (instr[0] == 'V' && s[0] != '/') {
 				json_decref(v);
-				return cell_error_set(err, EINVAL, "%s: \"%s\" is not an absolute path", what, s);
+				return cell_error_set(err, EINVAL, "%s: \"%s\" is not an absolute path", what,
+						      s);
 			}
 			if (instr[0] == 'E') {
 				char *end;
 				long port = strtol(s, &end, 10);
 				if (end == s || port < 1 || port > 65535 ||
-				    (*end && strcmp(end, "/tcp") && strcmp(end, "/udp") && strcmp(end, "/sctp"))) {
+				    (*end && strcmp(end, "/tcp") && strcmp(end, "/udp") &&
+				     strcmp(end, "/sctp"))) {
 					json_decref(v);
-					return cell_error_set(err, EINVAL, "%s: \"%s\" is not PORT[/PROTO]", what, s);
+					return cell_error_set(err, EINVAL, "%s: \"%s\" is not PORT[/PROTO]",
+							      what, s);
 				}
 				if (!*end) {
 					char p[32];
@@ -232,10 +237,11 @@ int image_apply_change(json_t *config, const char *change, cell_error **err)
 		json_decref(v);
 		return 0;
 	}
-	return cell_error_set(err, EINVAL,
-			      "--change: instruction %s is not supported (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, "
-			      "STOPSIGNAL, USER, VOLUME, WORKDIR)",
-			      instr);
+	return cell_error_set(
+	    err, EINVAL,
+	    "--change: instruction %s is not supported (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, "
+	    "STOPSIGNAL, USER, VOLUME, WORKDIR)",
+	    instr);
 }
 
 static void now_rfc3339(char *buf, size_t len)
@@ -292,10 +298,10 @@ static int build_config(const struct import_options *o, const char *diff_id, con
 			return -EINVAL;
 	char by[4200];
 	snprintf(by, sizeof(by), "cell import %s", source);
-	_cleanup_json_ json_t *doc =
-	    json_pack("{s:s, s:s, s:s, s:O, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s*}]}", "created", created, "architecture",
-		      p->architecture, "os", p->os, "config", cfg, "rootfs", "type", "layers", "diff_ids", diff_id,
-		      "history", "created", created, "created_by", by, "comment", o->message);
+	_cleanup_json_ json_t *doc = json_pack(
+	    "{s:s, s:s, s:s, s:O, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s*}]}", "created", created, "architecture",
+	    p->architecture, "os", p->os, "config", cfg, "rootfs", "type", "layers", "diff_ids", diff_id,
+	    "history", "created", created, "created_by", by, "comment", o->message);
 	if (doc && p->variant[0])
 		json_object_set_new(doc, "variant", json_string(p->variant));
 	*out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -315,7 +321,8 @@ int image_import(struct image_store *s, const char *path, const struct import_op
 			return r;
 		if (!ref.tag) {
 			reference_clear(&ref);
-			return cell_error_set(err, EINVAL, "import: %s: a name with a digest cannot be given", o->name);
+			return cell_error_set(err, EINVAL, "import: %s: a name with a digest cannot be given",
+					      o->name);
 		}
 		name = reference_format(&ref);
 		reference_clear(&ref);
@@ -342,11 +349,11 @@ int image_import(struct image_store *s, const char *path, const struct import_op
 	if (r == 0)
 		r = blob_store_put(s->blobs, ctext, strlen(ctext), NULL, config, err);
 	if (r == 0) {
-		_cleanup_json_ json_t *m = json_pack(
-		    "{s:i, s:s, s:{s:s, s:s, s:I}, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2, "mediaType",
-		    MT_OCI_MANIFEST, "config", "mediaType", MT_OCI_CONFIG, "digest", config, "size",
-		    (json_int_t)strlen(ctext), "layers", "mediaType", MT_OCI_LAYER, "digest", layer, "size",
-		    (json_int_t)lsize);
+		_cleanup_json_ json_t *m =
+		    json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2,
+			      "mediaType", MT_OCI_MANIFEST, "config", "mediaType", MT_OCI_CONFIG, "digest",
+			      config, "size", (json_int_t)strlen(ctext), "layers", "mediaType", MT_OCI_LAYER,
+			      "digest", layer, "size", (json_int_t)lsize);
 		mtext = m ? json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		if (!mtext)
 			r = cell_error_set(err, ENOMEM, "out of memory");

@@ -34,14 +34,15 @@ json_t *image_inspect_json(struct image_store *s, const struct image *img)
 	json_t *cfg = json_object_get(img->config.json, "config");
 	json_t *history = json_object_get(img->config.json, "history");
 	json_t *labels = img->config.labels;
-	json_t *doc = json_pack(
-	    "{s:s, s:s, s:o, s:o, s:s*, s:s, s:s, s:s*, s:s*, s:O*, s:I, s:{s:s, s:o}, s:O*, s:O*, s:s, s:s*, s:O*}",
-	    "Id", digest_hex(img->id), "Digest", img->digest, "RepoTags", tags, "RepoDigests", digests, "Created",
-	    img->config.created, "Architecture", img->config.architecture, "Os", img->config.os, "Variant",
-	    img->config.variant, "Author", img->config.author, "Config", cfg, "Size", (json_int_t)img->size,
-	    "RootFS", "Type", "layers", "Layers", diffs, "History", history, "Labels", labels, "ManifestType",
-	    img->manifest.media_type, "User", img->config.user, "Annotations",
-	    json_object_get(img->manifest.json, "annotations"));
+	json_t *doc =
+	    json_pack("{s:s, s:s, s:o, s:o, s:s*, s:s, s:s, s:s*, s:s*, s:O*, s:I, s:{s:s, s:o}, s:O*, s:O*, "
+		      "s:s, s:s*, s:O*}",
+		      "Id", digest_hex(img->id), "Digest", img->digest, "RepoTags", tags, "RepoDigests",
+		      digests, "Created", img->config.created, "Architecture", img->config.architecture, "Os",
+		      img->config.os, "Variant", img->config.variant, "Author", img->config.author, "Config",
+		      cfg, "Size", (json_int_t)img->size, "RootFS", "Type", "layers", "Layers", diffs,
+		      "History", history, "Labels", labels, "ManifestType", img->manifest.media_type, "User",
+		      img->config.user, "Annotations", json_object_get(img->manifest.json, "annotations"));
 	if (doc) {
 		json_t *chain = json_array();
 		for (size_t i = 0; i < img->n_layers; i++)
@@ -61,9 +62,10 @@ json_t *image_history_json(struct image_store *s, const struct image *img)
 		for (size_t i = img->n_layers; i-- > 0;)
 			json_array_append_new(
 			    rows, json_pack("{s:s, s:s*, s:s, s:I, s:s}", "id",
-					    i == img->n_layers - 1 ? digest_hex(img->id) : "<missing>", "created",
-					    c->created, "createdBy", "", "size",
-					    (json_int_t)image_store_layer_size(s, img->chain_ids[i]), "comment", ""));
+					    i == img->n_layers - 1 ? digest_hex(img->id) : "<missing>",
+					    "created", c->created, "createdBy", "", "size",
+					    (json_int_t)image_store_layer_size(s, img->chain_ids[i]),
+					    "comment", ""));
 		return rows;
 	}
 	for (size_t i = c->n_history; i-- > 0;) {
@@ -71,10 +73,11 @@ json_t *image_history_json(struct image_store *s, const struct image *img)
 		uint64_t size = 0;
 		if (!h->empty_layer && layer > 0)
 			size = image_store_layer_size(s, img->chain_ids[--layer]);
-		json_array_append_new(rows, json_pack("{s:s, s:s*, s:s, s:I, s:s}", "id",
-						      i == c->n_history - 1 ? digest_hex(img->id) : "<missing>",
-						      "created", h->created, "createdBy", h->created_by ? h->created_by : "",
-						      "size", (json_int_t)size, "comment", h->comment ? h->comment : ""));
+		json_array_append_new(
+		    rows, json_pack("{s:s, s:s*, s:s, s:I, s:s}", "id",
+				    i == c->n_history - 1 ? digest_hex(img->id) : "<missing>", "created",
+				    h->created, "createdBy", h->created_by ? h->created_by : "", "size",
+				    (json_int_t)size, "comment", h->comment ? h->comment : ""));
 	}
 	return rows;
 }
@@ -117,10 +120,11 @@ int image_store_df(struct image_store *s, json_t **out, cell_error **err)
 	image_list_free(v, n);
 	if (r < 0)
 		return r;
-	*out = json_pack("{s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}", "images", "total",
-			 (json_int_t)n, "active", (json_int_t)active, "size", (json_int_t)isize, "reclaimable",
-			 (json_int_t)reclaim, "containers", "total", (json_int_t)strv_length(containers), "active",
-			 (json_int_t)0, "blobs", "count", (json_int_t)bcount, "size", (json_int_t)bsize, "layers",
-			 "count", (json_int_t)lcount, "size", (json_int_t)lsize, "unused", (json_int_t)lunused);
+	*out = json_pack("{s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}", "images",
+			 "total", (json_int_t)n, "active", (json_int_t)active, "size", (json_int_t)isize,
+			 "reclaimable", (json_int_t)reclaim, "containers", "total",
+			 (json_int_t)strv_length(containers), "active", (json_int_t)0, "blobs", "count",
+			 (json_int_t)bcount, "size", (json_int_t)bsize, "layers", "count", (json_int_t)lcount,
+			 "size", (json_int_t)lsize, "unused", (json_int_t)lunused);
 	return *out ? 0 : cell_error_set(err, ENOMEM, "out of memory");
 }

@@ -65,8 +65,8 @@ int layout_index_read(int rootfd, const char *root, json_t **index, cell_error *
 		if (!digest || !json_is_string(json_object_get(d, "mediaType")) ||
 		    (ann && !json_is_object(ann)) || (name && !json_is_string(name))) {
 			json_decref(j);
-			return cell_error_set(err, EINVAL, "%s/index.json: manifests[%zu]: not a valid descriptor",
-					      root, i);
+			return cell_error_set(
+			    err, EINVAL, "%s/index.json: manifests[%zu]: not a valid descriptor", root, i);
 		}
 	}
 	*index = j;
@@ -156,7 +156,8 @@ int layout_add_unnamed(json_t *index, const char *digest, const char *media_type
 	json_t *m = json_object_get(index, "manifests");
 	if (has_other_entry(m, digest, (size_t)-1))
 		return 0;
-	json_t *d = json_pack("{s:s, s:s, s:I}", "mediaType", media_type, "digest", digest, "size", (json_int_t)size);
+	json_t *d =
+	    json_pack("{s:s, s:s, s:I}", "mediaType", media_type, "digest", digest, "size", (json_int_t)size);
 	if (!d || json_array_append_new(m, d) < 0)
 		return -ENOMEM;
 	return 0;

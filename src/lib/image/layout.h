@@ -27,7 +27,8 @@ json_t *layout_find_name(json_t *index, const char *name);
 
 /* Point name at the manifest (taking it from another image if it had it).
  * An unnamed descriptor of the same manifest is dropped. */
-int layout_set_name(json_t *index, const char *name, const char *digest, const char *media_type, int64_t size);
+int layout_set_name(json_t *index, const char *name, const char *digest, const char *media_type,
+		    int64_t size);
 
 /* Drop name; when it was the manifest's last one and keep_dangling, leave
  * an unnamed descriptor so that the image stays. */

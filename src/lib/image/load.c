@@ -128,10 +128,12 @@ static int link_target(const char *link_name, const char *target, char *out, siz
 	return 0;
 }
 
-static int read_small(struct archive *a, int64_t size, char **out, size_t *len, const char *name, cell_error **err)
+static int read_small(struct archive *a, int64_t size, char **out, size_t *len, const char *name,
+		      cell_error **err)
 {
 	if (size < 0 || size > INDEX_FILE_MAX)
-		return cell_error_set(err, EFBIG, "archive file %s: larger than %d bytes", name, INDEX_FILE_MAX);
+		return cell_error_set(err, EFBIG, "archive file %s: larger than %d bytes", name,
+				      INDEX_FILE_MAX);
 	char *buf = malloc((size_t)size + 1);
 	if (!buf)
 		return cell_error_set(err, ENOMEM, "out of memory");
@@ -181,7 +183,8 @@ static int read_archive(struct loader *l, int fd, cell_error **err)
 	archive_read_support_format_tar(a);
 	int r = 0;
 	if (archive_read_open_fd(a, fd, BUF_SIZE) != ARCHIVE_OK) {
-		r = cell_error_set(err, EBADMSG, "%s: not a tar archive: %s", l->path, archive_error_string(a));
+		r = cell_error_set(err, EBADMSG, "%s: not a tar archive: %s", l->path,
+				   archive_error_string(a));
 		archive_read_free(a);
 		return r;
 	}
@@ -205,7 +208,8 @@ static int read_archive(struct loader *l, int fd, cell_error **err)
 		if (cr == 1)
 			continue;
 		if (cr < 0) {
-			r = cell_error_set(err, EBADMSG, "%s: archive entry \"%s\": not a name inside the archive", l->path,
+			r = cell_error_set(err, EBADMSG,
+					   "%s: archive entry \"%s\": not a name inside the archive", l->path,
 					   raw ? raw : "(none)");
 			break;
 		}
@@ -213,11 +217,13 @@ static int read_archive(struct loader *l, int fd, cell_error **err)
 		mode_t type = archive_entry_filetype(e);
 		if (hard || type == AE_IFLNK) {
 			char target[PATH_MAX];
-			int lr = hard ? unpack_clean_name(hard, target, sizeof(target))
-				      : link_target(name, archive_entry_symlink(e) ? archive_entry_symlink(e) : "",
-						    target, sizeof(target));
+			int lr =
+			    hard ? unpack_clean_name(hard, target, sizeof(target))
+				 : link_target(name, archive_entry_symlink(e) ? archive_entry_symlink(e) : "",
+					       target, sizeof(target));
 			if (lr != 0) {
-				r = cell_error_set(err, EBADMSG, "%s: archive entry %s: link leaves the archive", l->path,
+				r = cell_error_set(err, EBADMSG,
+						   "%s: archive entry %s: link leaves the archive", l->path,
 						   name);
 				break;
 			}
@@ -323,7 +329,8 @@ static int load_docker_image(struct loader *l, json_t *entry, size_t idx, char *
 	}
 	const struct archive_item *cfg = find_item(l, config);
 	if (!cfg)
-		return cell_error_set(err, ENOENT, "%s: %s.Config: %s is not in the archive", l->path, where, config);
+		return cell_error_set(err, ENOENT, "%s: %s.Config: %s is not in the archive", l->path, where,
+				      config);
 	/* The diffIDs, for foreign layers that are only described. */
 	_cleanup_free_ char *cbuf = NULL;
 	size_t clen = 0;
@@ -339,22 +346,21 @@ static int load_docker_image(struct loader *l, json_t *entry, size_t idx, char *
 		json_t *src = i < ic.n_diff_ids && sources ? json_object_get(sources, ic.diff_ids[i]) : NULL;
 		if (it) {
 			json_array_append_new(jl, json_pack("{s:s, s:s, s:I}", "mediaType",
-							    sniff_layer_type(l->s, it->digest), "digest", it->digest,
-							    "size", (json_int_t)it->size));
+							    sniff_layer_type(l->s, it->digest), "digest",
+							    it->digest, "size", (json_int_t)it->size));
 		} else if (json_is_object(src)) {
 			json_array_append(jl, src);
 		} else {
-			r = cell_error_set(err, ENOENT, "%s: %s.Layers[%zu]: %s is not in the archive", l->path, where,
-					   i, layers[i]);
+			r = cell_error_set(err, ENOENT, "%s: %s.Layers[%zu]: %s is not in the archive",
+					   l->path, where, i, layers[i]);
 		}
 	}
 	image_config_clear(&ic);
 	if (r < 0)
 		return r;
-	_cleanup_json_ json_t *m =
-	    json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST,
-		      "config", "mediaType", MT_OCI_CONFIG, "digest", cfg->digest, "size", (json_int_t)cfg->size,
-		      "layers", jl);
+	_cleanup_json_ json_t *m = json_pack(
+	    "{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST, "config",
+	    "mediaType", MT_OCI_CONFIG, "digest", cfg->digest, "size", (json_int_t)cfg->size, "layers", jl);
 	_cleanup_free_ char *text = m ? json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (!text)
 		return cell_error_set(err, ENOMEM, "out of memory");
@@ -421,8 +427,9 @@ static int load_oci(struct loader *l, const struct platform *platform, char ***l
 	for (size_t i = 0; r == 0 && i < index.n_manifests; i++) {
 		const struct descriptor *d = &index.manifests[i];
 		_cleanup_free_ char *name = NULL;
-		const char *ann = d->annotations ? json_string_value(json_object_get(d->annotations, ANNOTATION_REF_NAME))
-						 : NULL;
+		const char *ann =
+		    d->annotations ? json_string_value(json_object_get(d->annotations, ANNOTATION_REF_NAME))
+				   : NULL;
 		r = oci_ref_name(ann, &name, err);
 		if (r < 0) {
 			cell_error_prefix(err, "%s: index.json.manifests[%zu]", l->path, i);
@@ -473,8 +480,8 @@ static int load_oci(struct loader *l, const struct platform *platform, char ***l
 	return r;
 }
 
-int image_archive_load(struct image_store *s, const char *path, const struct platform *platform, char ***loaded,
-		       cell_error **err)
+int image_archive_load(struct image_store *s, const char *path, const struct platform *platform,
+		       char ***loaded, cell_error **err)
 {
 	struct loader l = {.s = s, .path = path && strcmp(path, "-") != 0 ? path : "standard input"};
 	_cleanup_close_ int fd = -EBADF;
@@ -494,10 +501,11 @@ int image_archive_load(struct image_store *s, const char *path, const struct pla
 		else if (l.index_json && l.oci_layout)
 			r = load_oci(&l, platform, &out, err);
 		else
-			r = cell_error_set(err, EINVAL,
-					   "%s: neither a docker-archive (no manifest.json) nor an oci-archive (no "
-					   "oci-layout and index.json)",
-					   l.path);
+			r = cell_error_set(
+			    err, EINVAL,
+			    "%s: neither a docker-archive (no manifest.json) nor an oci-archive (no "
+			    "oci-layout and index.json)",
+			    l.path);
 	}
 	/* What the archive carried and no image needs (and everything, after a
 	 * failure) goes again. */

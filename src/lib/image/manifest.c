@@ -10,8 +10,7 @@
 #include "base/strv.h"
 
 static const char *const layer_types[] = {
-    MT_OCI_LAYER,    MT_OCI_LAYER_GZIP, MT_OCI_LAYER_ZSTD,   MT_DOCKER_LAYER,
-    MT_DOCKER_LAYER_TAR,
+    MT_OCI_LAYER, MT_OCI_LAYER_GZIP, MT_OCI_LAYER_ZSTD, MT_DOCKER_LAYER, MT_DOCKER_LAYER_TAR,
 };
 static const char *const foreign_types[] = {
     MT_OCI_LAYER_ND,
@@ -55,8 +54,8 @@ void manifest_clear(struct manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int copy_field(char *dst, size_t len, const json_t *obj, const char *where, const char *key, bool required,
-		      cell_error **err)
+static int copy_field(char *dst, size_t len, const json_t *obj, const char *where, const char *key,
+		      bool required, cell_error **err)
 {
 	const char *v = NULL;
 	int r = json_get_string(obj, where, key, required, &v, err);
@@ -93,7 +92,8 @@ static int parse_descriptor(const json_t *obj, const char *where, struct descrip
 		return -EINVAL;
 	if (!digest_valid(digest)) {
 		if (strncmp(digest, "sha256:", 7) != 0 && strchr(digest, ':'))
-			return cell_error_set(err, ENOTSUP, "%s: digest algorithm of \"%s\" is not supported (sha256 only)",
+			return cell_error_set(err, ENOTSUP,
+					      "%s: digest algorithm of \"%s\" is not supported (sha256 only)",
 					      json_path_key(p, sizeof(p), where, "digest"), digest);
 		return cell_error_set(err, EINVAL, "%s: \"%s\" is not a sha256 digest",
 				      json_path_key(p, sizeof(p), where, "digest"), digest);
@@ -125,15 +125,16 @@ static int parse_descriptor(const json_t *obj, const char *where, struct descrip
 	if (json_get_object(obj, where, "platform", false, &plat, err) < 0)
 		return -EINVAL;
 	if (plat) {
-		if (parse_platform(plat, json_path_key(p, sizeof(p), where, "platform"), &d->platform, err) < 0)
+		if (parse_platform(plat, json_path_key(p, sizeof(p), where, "platform"), &d->platform, err) <
+		    0)
 			return -EINVAL;
 		d->has_platform = true;
 	}
 	return 0;
 }
 
-static int parse_list(const json_t *doc, const char *what, const char *key, struct descriptor **out, size_t *n,
-		      bool required, cell_error **err)
+static int parse_list(const json_t *doc, const char *what, const char *key, struct descriptor **out,
+		      size_t *n, bool required, cell_error **err)
 {
 	json_t *arr = NULL;
 	if (json_get_array(doc, what, key, required, &arr, err) < 0)
@@ -147,8 +148,8 @@ static int parse_list(const json_t *doc, const char *what, const char *key, stru
 	*n = cnt;
 	for (size_t i = 0; i < cnt; i++) {
 		char p[512];
-		if (parse_descriptor(json_array_get(arr, i), json_path_index(p, sizeof(p), what, key, i), &(*out)[i],
-				     err) < 0)
+		if (parse_descriptor(json_array_get(arr, i), json_path_index(p, sizeof(p), what, key, i),
+				     &(*out)[i], err) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -163,8 +164,8 @@ static enum manifest_kind kind_of(const char *mt)
 	return KIND_UNKNOWN;
 }
 
-int manifest_parse(const char *buf, size_t len, const char *media_type, const char *what, struct manifest *out,
-		   cell_error **err)
+int manifest_parse(const char *buf, size_t len, const char *media_type, const char *what,
+		   struct manifest *out, cell_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	json_t *doc = NULL;
@@ -192,8 +193,8 @@ int manifest_parse(const char *buf, size_t len, const char *media_type, const ch
 		return -EINVAL;
 	}
 	if (mt && media_type && strcmp(mt, media_type) != 0) {
-		r = cell_error_set(err, EINVAL, "%s: mediaType \"%s\" differs from \"%s\" in its descriptor", what, mt,
-				   media_type);
+		r = cell_error_set(err, EINVAL, "%s: mediaType \"%s\" differs from \"%s\" in its descriptor",
+				   what, mt, media_type);
 		manifest_clear(out);
 		return r;
 	}
@@ -203,7 +204,8 @@ int manifest_parse(const char *buf, size_t len, const char *media_type, const ch
 		mt = json_object_get(doc, "manifests") ? MT_OCI_INDEX : MT_OCI_MANIFEST;
 	out->kind = kind_of(mt);
 	if (out->kind == KIND_UNKNOWN) {
-		r = cell_error_set(err, ENOTSUP, "%s: media type \"%s\" is not an image manifest or index", what, mt);
+		r = cell_error_set(err, ENOTSUP, "%s: media type \"%s\" is not an image manifest or index",
+				   what, mt);
 		manifest_clear(out);
 		return r;
 	}
@@ -219,13 +221,15 @@ int manifest_parse(const char *buf, size_t len, const char *media_type, const ch
 		json_t *cfg = NULL;
 		r = json_get_object(doc, what, "config", true, &cfg, err);
 		if (r == 0)
-			r = parse_descriptor(cfg, json_path_key(p, sizeof(p), what, "config"), &out->config, err);
+			r = parse_descriptor(cfg, json_path_key(p, sizeof(p), what, "config"), &out->config,
+					     err);
 		if (r == 0)
 			r = parse_list(doc, what, "layers", &out->layers, &out->n_layers, true, err);
 		for (size_t i = 0; r == 0 && i < out->n_layers; i++) {
 			bool foreign;
 			if (!manifest_layer_type_known(out->layers[i].media_type, &foreign))
-				r = cell_error_set(err, ENOTSUP, "%s.layers[%zu]: layer media type \"%s\" is not supported",
+				r = cell_error_set(err, ENOTSUP,
+						   "%s.layers[%zu]: layer media type \"%s\" is not supported",
 						   what, i, out->layers[i].media_type);
 		}
 	}
@@ -265,9 +269,9 @@ void platform_host(struct platform *p)
 	static const struct {
 		const char *machine, *arch, *variant;
 	} map[] = {
-	    {"x86_64", "amd64", ""},  {"aarch64", "arm64", "v8"}, {"armv7l", "arm", "v7"},
-	    {"armv6l", "arm", "v6"},  {"i686", "386", ""},        {"i386", "386", ""},
-	    {"ppc64le", "ppc64le", ""}, {"s390x", "s390x", ""},   {"riscv64", "riscv64", ""},
+	    {"x86_64", "amd64", ""},    {"aarch64", "arm64", "v8"}, {"armv7l", "arm", "v7"},
+	    {"armv6l", "arm", "v6"},    {"i686", "386", ""},        {"i386", "386", ""},
+	    {"ppc64le", "ppc64le", ""}, {"s390x", "s390x", ""},     {"riscv64", "riscv64", ""},
 	};
 	struct utsname u;
 	memset(p, 0, sizeof(*p));
@@ -296,7 +300,8 @@ int manifest_select_platform(const struct manifest *index, const struct platform
 		const struct descriptor *d = &index->manifests[i];
 		if (kind_of(d->media_type) != KIND_MANIFEST || !d->has_platform)
 			continue;
-		if (strcmp(d->platform.os, p->os) != 0 || strcmp(d->platform.architecture, p->architecture) != 0)
+		if (strcmp(d->platform.os, p->os) != 0 ||
+		    strcmp(d->platform.architecture, p->architecture) != 0)
 			continue;
 		if (strcmp(d->platform.variant, p->variant) == 0) {
 			*out = i;

@@ -11,20 +11,20 @@
 #include "base/digest.h"
 #include "base/error.h"
 
-#define MT_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
-#define MT_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
-#define MT_OCI_CONFIG      "application/vnd.oci.image.config.v1+json"
-#define MT_OCI_LAYER       "application/vnd.oci.image.layer.v1.tar"
-#define MT_OCI_LAYER_GZIP  "application/vnd.oci.image.layer.v1.tar+gzip"
-#define MT_OCI_LAYER_ZSTD  "application/vnd.oci.image.layer.v1.tar+zstd"
-#define MT_OCI_LAYER_ND    "application/vnd.oci.image.layer.nondistributable.v1.tar"
-#define MT_OCI_LAYER_ND_GZ "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
-#define MT_OCI_LAYER_ND_ZS "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"
-#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MT_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
-#define MT_DOCKER_CONFIG   "application/vnd.docker.container.image.v1+json"
-#define MT_DOCKER_LAYER    "application/vnd.docker.image.rootfs.diff.tar.gzip"
-#define MT_DOCKER_FOREIGN  "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+#define MT_OCI_MANIFEST     "application/vnd.oci.image.manifest.v1+json"
+#define MT_OCI_INDEX        "application/vnd.oci.image.index.v1+json"
+#define MT_OCI_CONFIG       "application/vnd.oci.image.config.v1+json"
+#define MT_OCI_LAYER        "application/vnd.oci.image.layer.v1.tar"
+#define MT_OCI_LAYER_GZIP   "application/vnd.oci.image.layer.v1.tar+gzip"
+#define MT_OCI_LAYER_ZSTD   "application/vnd.oci.image.layer.v1.tar+zstd"
+#define MT_OCI_LAYER_ND     "application/vnd.oci.image.layer.nondistributable.v1.tar"
+#define MT_OCI_LAYER_ND_GZ  "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+#define MT_OCI_LAYER_ND_ZS  "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"
+#define MT_DOCKER_MANIFEST  "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_DOCKER_LIST      "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_DOCKER_CONFIG    "application/vnd.docker.container.image.v1+json"
+#define MT_DOCKER_LAYER     "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define MT_DOCKER_FOREIGN   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 #define MT_DOCKER_LAYER_TAR "application/vnd.docker.image.rootfs.diff.tar"
 
 #define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
@@ -46,7 +46,7 @@ struct descriptor {
 	char *media_type;
 	char digest[DIGEST_BUF];
 	int64_t size;
-	char **urls;        /* NULL when none */
+	char **urls;         /* NULL when none */
 	json_t *annotations; /* borrowed from the document, may be NULL */
 	bool has_platform;
 	struct platform platform;
@@ -54,19 +54,19 @@ struct descriptor {
 
 struct manifest {
 	enum manifest_kind kind;
-	char *media_type;   /* as declared, or the OCI one when absent */
+	char *media_type; /* as declared, or the OCI one when absent */
 	struct descriptor config;
 	struct descriptor *layers;
 	size_t n_layers;
 	struct descriptor *manifests; /* KIND_INDEX */
 	size_t n_manifests;
-	json_t *json;       /* the whole document, owned */
+	json_t *json; /* the whole document, owned */
 };
 
 /* Parse a manifest or index. media_type is what the container (an index's
  * descriptor, an HTTP header) said it is, or NULL. what names the document. */
-int manifest_parse(const char *buf, size_t len, const char *media_type, const char *what, struct manifest *out,
-		   cell_error **err);
+int manifest_parse(const char *buf, size_t len, const char *media_type, const char *what,
+		   struct manifest *out, cell_error **err);
 void manifest_clear(struct manifest *m);
 
 /* A layer media type we can unpack; *foreign is set for non-distributable

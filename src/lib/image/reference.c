@@ -134,8 +134,8 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 	if (at) {
 		*at = '\0';
 		if (!digest_valid(at + 1))
-			return cell_error_set(err, EINVAL, "image name \"%s\": \"%s\" is not a sha256 digest", s,
-					      at + 1);
+			return cell_error_set(err, EINVAL, "image name \"%s\": \"%s\" is not a sha256 digest",
+					      s, at + 1);
 		r.digest = strdup(at + 1);
 	}
 	char *last_slash = strrchr(buf, '/');
@@ -144,7 +144,8 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 		*colon = '\0';
 		if (!tag_valid(colon + 1)) {
 			reference_clear(&r);
-			return cell_error_set(err, EINVAL, "image name \"%s\": invalid tag \"%s\"", s, colon + 1);
+			return cell_error_set(err, EINVAL, "image name \"%s\": invalid tag \"%s\"", s,
+					      colon + 1);
 		}
 		r.tag = strdup(colon + 1);
 	}
@@ -154,7 +155,8 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 		*slash = '\0';
 		if (!domain_valid(buf)) {
 			reference_clear(&r);
-			return cell_error_set(err, EINVAL, "image name \"%s\": invalid registry \"%s\"", s, buf);
+			return cell_error_set(err, EINVAL, "image name \"%s\": invalid registry \"%s\"", s,
+					      buf);
 		}
 		r.domain = strdup(buf);
 		rest = slash + 1;
@@ -170,10 +172,11 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 		if (!path_component_valid(p, n)) {
 			reference_clear(&r);
-			return cell_error_set(err, EINVAL,
-					      "image name \"%s\": invalid repository name \"%s\" (lowercase letters, "
-					      "digits and separators)",
-					      s, rest);
+			return cell_error_set(
+			    err, EINVAL,
+			    "image name \"%s\": invalid repository name \"%s\" (lowercase letters, "
+			    "digits and separators)",
+			    s, rest);
 		}
 		if (!slash)
 			break;
@@ -189,7 +192,8 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 	}
 	if (strlen(r.domain) + 1 + strlen(r.path) > NAME_MAX_TOTAL) {
 		reference_clear(&r);
-		return cell_error_set(err, EINVAL, "image name \"%s\": longer than %d characters", s, NAME_MAX_TOTAL);
+		return cell_error_set(err, EINVAL, "image name \"%s\": longer than %d characters", s,
+				      NAME_MAX_TOTAL);
 	}
 	*out = r;
 	return 0;

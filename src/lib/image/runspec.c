@@ -25,8 +25,8 @@ int image_parse_signal(const char *s)
 		const char *name;
 		int sig;
 	} names[] = {
-	    {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-	    {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}, {"PWR", SIGPWR},
+	    {"HUP", SIGHUP},     {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+	    {"USR2", SIGUSR2},   {"TERM", SIGTERM}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}, {"PWR", SIGPWR},
 	    {"WINCH", SIGWINCH}, {"ABRT", SIGABRT}, {"ALRM", SIGALRM},
 	};
 	if (!s || !*s)
@@ -88,7 +88,7 @@ int image_run_from_config(const struct image_config *c, int rootfd, const struct
 			json_array_append_new(g, json_integer(u.additional_gids[i]));
 		json_object_set_new(juser, "additionalGids", g);
 	}
-	const char *cwd = o->working_dir && *o->working_dir ? o->working_dir
+	const char *cwd = o->working_dir && *o->working_dir   ? o->working_dir
 			  : c->working_dir && *c->working_dir ? c->working_dir
 							      : "/";
 	json_t *env = strv_json((const char *const *)c->env);
@@ -117,10 +117,12 @@ int image_run_from_config(const struct image_config *c, int rootfd, const struct
 		int sig = image_parse_signal(c->stop_signal);
 		if (sig < 0) {
 			image_run_clear(&r);
-			return cell_error_set(err, EINVAL, "image StopSignal \"%s\" is not a signal", c->stop_signal);
+			return cell_error_set(err, EINVAL, "image StopSignal \"%s\" is not a signal",
+					      c->stop_signal);
 		}
 		r.stop_signal = sig;
-		json_object_set_new(r.annotations, "org.opencontainers.image.stopSignal", json_string(c->stop_signal));
+		json_object_set_new(r.annotations, "org.opencontainers.image.stopSignal",
+				    json_string(c->stop_signal));
 	}
 	if (c->exposed_ports && c->exposed_ports[0]) {
 		size_t len = 1;
@@ -133,7 +135,8 @@ int image_run_from_config(const struct image_config *c, int rootfd, const struct
 			strcat(joined, c->exposed_ports[i]);
 		}
 		if (joined)
-			json_object_set_new(r.annotations, "org.opencontainers.image.exposedPorts", json_string(joined));
+			json_object_set_new(r.annotations, "org.opencontainers.image.exposedPorts",
+					    json_string(joined));
 		free(joined);
 	}
 	for (size_t i = 0; c->volumes && c->volumes[i]; i++)

@@ -143,8 +143,8 @@ static int put_layer_tar(struct saver *sv, const char *name, const char *digest,
 		return cell_error_set(err, EBADMSG, "%s: %llu bytes, its record says %llu", what,
 				      (unsigned long long)done, (unsigned long long)size);
 	if (r == 0 && strcmp(layer_stream_digest(st), diff_id) != 0)
-		return cell_error_set(err, EBADMSG, "%s: content is %s, not diffID %s", what, layer_stream_digest(st),
-				      diff_id);
+		return cell_error_set(err, EBADMSG, "%s: content is %s, not diffID %s", what,
+				      layer_stream_digest(st), diff_id);
 	return r;
 }
 
@@ -199,13 +199,14 @@ static int save_docker(struct saver *sv, struct image *imgs, const char *const *
 				json_t *repo = json_object_get(repos, names[k]);
 				if (!repo)
 					json_object_set_new(repos, names[k], repo = json_object());
-				json_object_set_new(repo, colon + 1,
-						    json_string(digest_hex(img->config.diff_ids[img->n_layers - 1])));
+				json_object_set_new(
+				    repo, colon + 1,
+				    json_string(digest_hex(img->config.diff_ids[img->n_layers - 1])));
 				*colon = ':';
 			}
 		}
-		json_array_append_new(manifest, json_pack("{s:s, s:o, s:o}", "Config", cname, "RepoTags", tags,
-							  "Layers", layers));
+		json_array_append_new(manifest, json_pack("{s:s, s:o, s:o}", "Config", cname, "RepoTags",
+							  tags, "Layers", layers));
 	}
 	if (r < 0)
 		return r;
@@ -219,8 +220,8 @@ static int save_docker(struct saver *sv, struct image *imgs, const char *const *
 	return r;
 }
 
-static int save_oci(struct saver *sv, struct image *imgs, const char *const *refs, const bool *by_name, size_t n,
-		    cell_error **err)
+static int save_oci(struct saver *sv, struct image *imgs, const char *const *refs, const bool *by_name,
+		    size_t n, cell_error **err)
 {
 	static const char layout_text[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 	int r = put_buffer(sv, "oci-layout", layout_text, sizeof(layout_text) - 1, err);
@@ -249,8 +250,9 @@ static int save_oci(struct saver *sv, struct image *imgs, const char *const *ref
 			if (!layout_find_name(index, names[k]))
 				json_array_append_new(json_object_get(index, "manifests"),
 						      json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType",
-								img->manifest.media_type, "digest", img->digest, "size",
-								(json_int_t)size, "annotations", ANNOTATION_REF_NAME,
+								img->manifest.media_type, "digest",
+								img->digest, "size", (json_int_t)size,
+								"annotations", ANNOTATION_REF_NAME,
 								names[k]));
 	}
 	if (r < 0)
@@ -261,8 +263,8 @@ static int save_oci(struct saver *sv, struct image *imgs, const char *const *ref
 	return put_buffer(sv, "index.json", text, strlen(text), err);
 }
 
-int image_archive_save(struct image_store *s, const char *const *refs, enum archive_format format, const char *path,
-		       cell_error **err)
+int image_archive_save(struct image_store *s, const char *const *refs, enum archive_format format,
+		       const char *path, cell_error **err)
 {
 	size_t n = strv_length((char *const *)refs);
 	if (n == 0)
@@ -295,7 +297,8 @@ int image_archive_save(struct image_store *s, const char *const *refs, enum arch
 		sv.a = archive_write_new();
 		if (!sv.a || archive_write_set_format_pax_restricted(sv.a) != ARCHIVE_OK ||
 		    archive_write_open_fd(sv.a, to_stdout ? STDOUT_FILENO : fd) != ARCHIVE_OK)
-			r = cell_error_set(err, EIO, "write %s: %s", sv.out, sv.a ? archive_error_string(sv.a) : "oom");
+			r = cell_error_set(err, EIO, "write %s: %s", sv.out,
+					   sv.a ? archive_error_string(sv.a) : "oom");
 	}
 	if (r == 0)
 		r = format == ARCHIVE_OCI ? save_oci(&sv, imgs, refs, by_name, n, err)

@@ -64,8 +64,8 @@ int image_store_open(const struct image_store_options *o, struct image_store **o
 	if (!s->root || !s->runroot)
 		return cell_error_set(err, ENOMEM, "out of memory");
 	if (s->root[0] != '/' || s->runroot[0] != '/')
-		return cell_error_set(err, EINVAL, "store paths must be absolute (--root %s, --runroot %s)", s->root,
-				      s->runroot);
+		return cell_error_set(err, EINVAL, "store paths must be absolute (--root %s, --runroot %s)",
+				      s->root, s->runroot);
 	int r = mkdir_parents(s->root, 0700);
 	if (r < 0)
 		return cell_error_errno(err, -r, "create store %s", s->root);
@@ -171,7 +171,8 @@ int image_store_read(struct image_store *s, const char *digest, const char *medi
 	if (r == 0)
 		r = image_config_parse(cbuf, clen, what, &img->config, err);
 	if (r == 0 && img->config.n_diff_ids != img->manifest.n_layers)
-		r = cell_error_set(err, EINVAL, "image %.19s: %zu layers in its manifest, %zu diffIDs in its config",
+		r = cell_error_set(err, EINVAL,
+				   "image %.19s: %zu layers in its manifest, %zu diffIDs in its config",
 				   digest, img->manifest.n_layers, img->config.n_diff_ids);
 	if (r == 0) {
 		memcpy(img->id, img->manifest.config.digest, DIGEST_BUF);
@@ -180,7 +181,8 @@ int image_store_read(struct image_store *s, const char *digest, const char *medi
 		if (!img->chain_ids)
 			r = cell_error_set(err, ENOMEM, "out of memory");
 		for (size_t i = 0; r == 0 && i < img->n_layers; i++)
-			storage_chain_id(i ? img->chain_ids[i - 1] : NULL, img->config.diff_ids[i], img->chain_ids[i]);
+			storage_chain_id(i ? img->chain_ids[i - 1] : NULL, img->config.diff_ids[i],
+					 img->chain_ids[i]);
 	}
 	if (r < 0) {
 		image_clear(img);
@@ -230,7 +232,8 @@ int image_store_list(struct image_store *s, struct image **out, size_t *n, cell_
 			seen = strcmp(v[k].digest, digest) == 0;
 		if (seen)
 			continue;
-		r = image_store_read(s, digest, json_string_value(json_object_get(d, "mediaType")), &v[cnt], err);
+		r = image_store_read(s, digest, json_string_value(json_object_get(d, "mediaType")), &v[cnt],
+				     err);
 		if (r == 0 && set_names(&v[cnt], index) < 0)
 			r = cell_error_set(err, ENOMEM, "out of memory");
 		if (r < 0) {
@@ -256,7 +259,8 @@ static bool is_hex_prefix(const char *s)
 }
 
 /* The descriptor in the index that ref names, or an error. */
-static int find_by_name(json_t *index, const char *ref, const char **digest, const char **mt, cell_error **err)
+static int find_by_name(json_t *index, const char *ref, const char **digest, const char **mt,
+			cell_error **err)
 {
 	struct reference r;
 	int rr = reference_parse(ref, REFERENCE_LOCALHOST, &r, err);
@@ -296,8 +300,9 @@ static int find_by_name(json_t *index, const char *ref, const char **digest, con
 			 * that is the only one. */
 			size_t pl = strlen(path), nl = strlen(name), tl = strlen(r.tag);
 			const char *slash = strchr(name, '/');
-			if (slash && nl > pl + tl + 1 && strcmp(name + nl - tl, r.tag) == 0 && name[nl - tl - 1] == ':' &&
-			    strncmp(name + nl - tl - 1 - pl, path, pl) == 0 && name[nl - tl - 2 - pl] == '/') {
+			if (slash && nl > pl + tl + 1 && strcmp(name + nl - tl, r.tag) == 0 &&
+			    name[nl - tl - 1] == ':' && strncmp(name + nl - tl - 1 - pl, path, pl) == 0 &&
+			    name[nl - tl - 2 - pl] == '/') {
 				if (!found || strcmp(layout_entry_digest(found), dg) != 0)
 					matches++;
 				found = d;
@@ -344,7 +349,8 @@ int image_store_resolve(struct image_store *s, const char *ref, struct image *ou
 		ssize_t hit = -1;
 		size_t hl = strlen(hex);
 		for (size_t i = 0; i < n; i++) {
-			if (strncmp(digest_hex(all[i].id), hex, hl) != 0 && strncmp(digest_hex(all[i].digest), hex, hl) != 0)
+			if (strncmp(digest_hex(all[i].id), hex, hl) != 0 &&
+			    strncmp(digest_hex(all[i].digest), hex, hl) != 0)
 				continue;
 			if (hit >= 0 && strcmp(all[hit].id, all[i].id) != 0) {
 				image_list_free(all, n);
@@ -406,7 +412,8 @@ int image_store_tag(struct image_store *s, const char *ref, const char *const *n
 			break;
 		if (!nr.tag) {
 			reference_clear(&nr);
-			r = cell_error_set(err, EINVAL, "tag %s: a name with a digest cannot be a tag", names[i]);
+			r = cell_error_set(err, EINVAL, "tag %s: a name with a digest cannot be a tag",
+					   names[i]);
 			break;
 		}
 		_cleanup_free_ char *full = reference_format(&nr);
@@ -450,7 +457,8 @@ int image_store_users(struct image_store *s, const struct image *img, char ***id
 		_cleanup_free_ char *image = NULL;
 		if (storage_container_image(s->storage, all[i], &image, NULL) < 0)
 			continue;
-		if ((strcmp(image, img->digest) == 0 || strcmp(image, img->id) == 0) && strv_push(&v, all[i]) < 0)
+		if ((strcmp(image, img->digest) == 0 || strcmp(image, img->id) == 0) &&
+		    strv_push(&v, all[i]) < 0)
 			return cell_error_set(err, ENOMEM, "out of memory");
 	}
 	if (!v && !(v = calloc(1, sizeof(char *))))
@@ -497,13 +505,20 @@ static int delete_image(struct image_store *s, json_t *index, const struct image
 	if (r < 0)
 		return r;
 	if (users[0] && !force)
-		return cell_error_set(err, EBUSY, "image %.12s is in use by container %s (use -f to remove both)",
+		return cell_error_set(err, EBUSY,
+				      "image %.12s is in use by container %s (use -f to remove both)",
 				      digest_hex(img->id), users[0]);
 	for (size_t i = 0; users[i]; i++) {
 		r = storage_container_remove(s->storage, users[i], err);
 		if (r < 0)
 			return r;
 	}
+	/* A read-only mount of it (`image mount`) goes with it. */
+	char key[16];
+	snprintf(key, sizeof(key), "%.12s", digest_hex(img->id));
+	r = storage_image_unmount(s->storage, key, err);
+	if (r < 0)
+		return r;
 	/* The name goes first: from here on a crash leaves unreferenced
 	 * content that `system check --repair` or the next gc removes. */
 	layout_remove_digest(index, img->digest);
@@ -551,9 +566,10 @@ int image_store_remove(struct image_store *s, const char *const *refs, bool forc
 			}
 		}
 		if (r == 0 && !by_name && strv_length(img.own_names) > 1 && !force)
-			r = cell_error_set(err, EBUSY,
-					   "image %.12s has several names (%s, …): remove them by name, or use -f",
-					   digest_hex(img.id), img.own_names[0]);
+			r = cell_error_set(
+			    err, EBUSY,
+			    "image %.12s has several names (%s, …): remove them by name, or use -f",
+			    digest_hex(img.id), img.own_names[0]);
 		if (r == 0) {
 			for (size_t k = 0; img.own_names[k]; k++)
 				strv_push(&out->untagged, img.own_names[k]);
@@ -594,6 +610,35 @@ int image_store_prune(struct image_store *s, bool all, struct removal *out, cell
 	return image_store_gc(s, err);
 }
 
+/* An image in the index with img's ID under another manifest. */
+static bool find_same_image(struct image_store *s, const struct image *img, char *out)
+{
+	_cleanup_json_ json_t *index = NULL;
+	if (layout_index_read(s->rootfd, s->root, &index, NULL) < 0)
+		return false;
+	json_t *m = json_object_get(index, "manifests"), *d;
+	size_t i;
+	json_array_foreach (m, i, d) {
+		const char *dg = layout_entry_digest(d);
+		if (strcmp(dg, img->digest) == 0)
+			return false;
+	}
+	json_array_foreach (m, i, d) {
+		const char *dg = layout_entry_digest(d);
+		struct image other;
+		if (image_store_read(s, dg, json_string_value(json_object_get(d, "mediaType")), &other,
+				     NULL) < 0)
+			continue;
+		bool same = strcmp(other.id, img->id) == 0;
+		image_clear(&other);
+		if (same) {
+			memcpy(out, dg, DIGEST_BUF);
+			return true;
+		}
+	}
+	return false;
+}
+
 int image_store_commit(struct image_store *s, const char *manifest, size_t len, const char *const *names,
 		       char *digest, cell_error **err)
 {
@@ -605,10 +650,23 @@ int image_store_commit(struct image_store *s, const char *manifest, size_t len, 
 	r = image_store_read(s, md, NULL, &img, err);
 	if (r < 0)
 		return r;
+	/* The same image (same config, so same layers) under another manifest
+	 * (gzip instead of plain layers): it is one image, and keeps one. */
+	char same[DIGEST_BUF];
+	if (find_same_image(s, &img, same)) {
+		image_clear(&img);
+		r = image_store_read(s, same, NULL, &img, err);
+		if (r < 0)
+			return r;
+		memcpy(md, same, DIGEST_BUF);
+		int64_t msize = 0;
+		blob_store_size(s->blobs, md, &msize);
+		len = (size_t)msize;
+	}
 	size_t n = img.n_layers;
 	struct layer_source *src = calloc(n ? n : 1, sizeof(*src));
 	int *fds = calloc(n ? n : 1, sizeof(int));
-	char (*whats)[64] = calloc(n ? n : 1, 64);
+	char(*whats)[64] = calloc(n ? n : 1, 64);
 	if (!src || !fds || !whats) {
 		free(src);
 		free(fds);
@@ -627,10 +685,11 @@ int image_store_commit(struct image_store *s, const char *manifest, size_t len, 
 		manifest_layer_type_known(l->media_type, &foreign);
 		if (!blob_store_has(s->blobs, l->digest)) {
 			if (foreign)
-				r = cell_error_set(err, ENOENT,
-						   "%s: a non-distributable layer%s%s that is not here; cell does not "
-						   "fetch foreign layers",
-						   whats[i], l->urls ? " from " : "", l->urls ? l->urls[0] : "");
+				r = cell_error_set(
+				    err, ENOENT,
+				    "%s: a non-distributable layer%s%s that is not here; cell does not "
+				    "fetch foreign layers",
+				    whats[i], l->urls ? " from " : "", l->urls ? l->urls[0] : "");
 			else
 				r = cell_error_set(err, ENOENT, "%s: blob is missing", whats[i]);
 			break;
@@ -640,16 +699,18 @@ int image_store_commit(struct image_store *s, const char *manifest, size_t len, 
 			r = fds[i];
 			break;
 		}
-		src[i] = (struct layer_source){.fd = fds[i], .diff_id = img.config.diff_ids[i], .what = whats[i]};
+		src[i] =
+		    (struct layer_source){.fd = fds[i], .diff_id = img.config.diff_ids[i], .what = whats[i]};
 	}
 	/* Layers that exist need no source: storage_create_chain skips them. */
 	if (r == 0) {
-		char (*chain)[DIGEST_BUF] = calloc(n ? n : 1, DIGEST_BUF);
+		char(*chain)[DIGEST_BUF] = calloc(n ? n : 1, DIGEST_BUF);
 		for (size_t i = 0; i < n; i++)
 			if (!src[i].diff_id)
-				src[i] = (struct layer_source){.fd = -1, .diff_id = img.config.diff_ids[i],
-							       .what = whats[i]};
-		r = chain ? storage_create_chain(s->storage, n, src, chain, err) : cell_error_set(err, ENOMEM, "oom");
+				src[i] = (struct layer_source){
+				    .fd = -1, .diff_id = img.config.diff_ids[i], .what = whats[i]};
+		r = chain ? storage_create_chain(s->storage, n, src, chain, err)
+			  : cell_error_set(err, ENOMEM, "oom");
 		free(chain);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -671,7 +732,8 @@ int image_store_commit(struct image_store *s, const char *manifest, size_t len, 
 	for (size_t i = 0; r == 0 && names && names[i]; i++)
 		if (layout_set_name(index, names[i], md, img.manifest.media_type, (int64_t)len) < 0)
 			r = cell_error_set(err, ENOMEM, "out of memory");
-	if (r == 0 && (!names || !names[0]) && layout_add_unnamed(index, md, img.manifest.media_type, (int64_t)len) < 0)
+	if (r == 0 && (!names || !names[0]) &&
+	    layout_add_unnamed(index, md, img.manifest.media_type, (int64_t)len) < 0)
 		r = cell_error_set(err, ENOMEM, "out of memory");
 	if (r == 0)
 		r = write_index(s, index, err);

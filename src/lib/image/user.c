@@ -143,7 +143,8 @@ static char *name_of_uid(const char *db, uid_t uid)
 		return NULL;
 	_cleanup_free_ char *copy = strdup(db);
 	char *save = NULL;
-	for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *f[7];
 		unsigned long id;
 		if (line[0] == '#' || fields(line, f, 7) < 7 || !parse_id(f[2], &id))
@@ -192,8 +193,8 @@ int image_user_resolve(int rootfd, const char *spec, struct image_user *out, cel
 	} else {
 		if (!passwd_find(scratch, user, false, 0, &u)) {
 			image_user_clear(&u);
-			return cell_error_set(err, ENOENT, "user \"%s\": no such user in the image's /etc/passwd",
-					      user);
+			return cell_error_set(err, ENOENT,
+					      "user \"%s\": no such user in the image's /etc/passwd", user);
 		}
 		name = strdup(user);
 	}
@@ -210,8 +211,8 @@ int image_user_resolve(int rootfd, const char *spec, struct image_user *out, cel
 			u.gid = gid;
 		} else {
 			image_user_clear(&u);
-			return cell_error_set(err, ENOENT, "group \"%s\": no such group in the image's /etc/group",
-					      group);
+			return cell_error_set(err, ENOENT,
+					      "group \"%s\": no such group in the image's /etc/group", group);
 		}
 	}
 	_cleanup_free_ char *mscratch = groups ? strdup(groups) : NULL;

@@ -29,8 +29,8 @@ struct storage_driver {
 	int (*create_rw)(struct storage *s, int top_diff_fd, int cdir_fd, cell_error **err);
 	/* Mount layers (diff paths, topmost first) with the writable layer of the
 	 * container at cdir (NULL: read-only) on target. */
-	int (*mount)(struct storage *s, size_t n, char *const *lower_paths, const char *cdir, const char *target,
-		     cell_error **err);
+	int (*mount)(struct storage *s, size_t n, char *const *lower_paths, const char *cdir,
+		     const char *target, cell_error **err);
 	/* Where a container's root file system is, once mounted. */
 	const char *rootfs_name;
 };

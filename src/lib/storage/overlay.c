@@ -76,7 +76,8 @@ static int mount_fd_api(size_t n, char *const *lowers, const char *cdir, const c
 				return 0; /* no "lowerdir+" before Linux 6.8 */
 			int e = errno;
 			fs_context_message(fsfd, msg, sizeof(msg));
-			return cell_error_errno(err, e, "overlay lower dir %s%s%s", lowers[i], *msg ? ": " : "", msg);
+			return cell_error_errno(err, e, "overlay lower dir %s%s%s", lowers[i],
+						*msg ? ": " : "", msg);
 		}
 	}
 	if (cdir) {
@@ -87,7 +88,8 @@ static int mount_fd_api(size_t n, char *const *lowers, const char *cdir, const c
 		    sys_fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0) {
 			int e = errno;
 			fs_context_message(fsfd, msg, sizeof(msg));
-			return cell_error_errno(err, e, "overlay upper dir %s%s%s", upper, *msg ? ": " : "", msg);
+			return cell_error_errno(err, e, "overlay upper dir %s%s%s", upper, *msg ? ": " : "",
+						msg);
 		}
 	}
 	if (rootless)
@@ -125,8 +127,8 @@ static int short_link(const char *root, const char *diff_path, char *name, size_
 	return 0;
 }
 
-static int mount_classic(struct storage *s, size_t n, char *const *lowers, const char *cdir, const char *target,
-			 cell_error **err)
+static int mount_classic(struct storage *s, size_t n, char *const *lowers, const char *cdir,
+			 const char *target, cell_error **err)
 {
 	const char *root = storage_root_path(s);
 	size_t cap = 64 + 2 * PATH_MAX + n * 32;
@@ -182,8 +184,8 @@ static int mount_classic(struct storage *s, size_t n, char *const *lowers, const
 	return 0;
 }
 
-static int overlay_mount(struct storage *s, size_t n, char *const *lowers, const char *cdir, const char *target,
-			 cell_error **err)
+static int overlay_mount(struct storage *s, size_t n, char *const *lowers, const char *cdir,
+			 const char *target, cell_error **err)
 {
 	/* overlayfs needs two lower dirs without an upper one: an empty one
 	 * under a single layer (or as the only one, for an image without any). */
@@ -240,7 +242,8 @@ static int overlay_probe(struct storage *s, cell_error **err)
 	int r = mount_fd_api(2, lowers, base, merged, false, err);
 	if (r == 0) {
 		char opts[4 * PATH_MAX + 64];
-		snprintf(opts, sizeof(opts), "lowerdir=%s:%s,upperdir=%s/upper,workdir=%s/work", l1, l2, base, base);
+		snprintf(opts, sizeof(opts), "lowerdir=%s:%s,upperdir=%s/upper,workdir=%s/work", l1, l2, base,
+			 base);
 		r = mount("overlay", merged, "overlay", 0, opts) < 0
 			? cell_error_errno(err, errno, "mount overlay in %s", base)
 			: 0;

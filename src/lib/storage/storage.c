@@ -97,19 +97,21 @@ static int choose_driver(struct storage *s, const char *want, cell_error **err)
 		if (json_get_string(rec, "storage.json", "driver", true, &have, err) < 0)
 			return cell_error_prefix(err, "store %s", s->root);
 		if (!driver_by_name(have))
-			return cell_error_set(err, EINVAL, "store %s: unknown storage driver \"%s\" in storage.json",
+			return cell_error_set(err, EINVAL,
+					      "store %s: unknown storage driver \"%s\" in storage.json",
 					      s->root, have);
 		if (want && strcmp(want, have) != 0)
-			return cell_error_set(err, EINVAL,
-					      "store %s uses the %s driver, not %s (use another --root for %s)",
-					      s->root, have, want, want);
+			return cell_error_set(
+			    err, EINVAL, "store %s uses the %s driver, not %s (use another --root for %s)",
+			    s->root, have, want, want);
 		s->driver = driver_by_name(have);
 		return 0;
 	}
 	if (want) {
 		s->driver = driver_by_name(want);
 		if (!s->driver)
-			return cell_error_set(err, EINVAL, "unknown storage driver \"%s\" (overlay or vfs)", want);
+			return cell_error_set(err, EINVAL, "unknown storage driver \"%s\" (overlay or vfs)",
+					      want);
 		if (s->driver->probe(s, err) < 0)
 			return cell_error_prefix(err, "storage driver %s", want);
 	} else {
@@ -234,10 +236,11 @@ char *storage_layer_diff_path(struct storage *s, const char *chain_id)
 
 static int write_layer_record(int dirfd, const struct layer_record *rec, cell_error **err)
 {
-	_cleanup_json_ json_t *j = json_pack(
-	    "{s:s, s:s, s:s, s:s, s:I, s:{s:s, s:I, s:I}}", "chainID", rec->chain_id, "diffID", rec->diff_id,
-	    "parent", rec->parent, "driver", rec->driver, "tarSize", (json_int_t)rec->tar_size, "tree", "digest",
-	    rec->tree.digest, "size", (json_int_t)rec->tree.size, "entries", (json_int_t)rec->tree.entries);
+	_cleanup_json_ json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:s, s:I, s:I}}", "chainID", rec->chain_id, "diffID",
+		      rec->diff_id, "parent", rec->parent, "driver", rec->driver, "tarSize",
+		      (json_int_t)rec->tar_size, "tree", "digest", rec->tree.digest, "size",
+		      (json_int_t)rec->tree.size, "entries", (json_int_t)rec->tree.entries);
 	_cleanup_free_ char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
 	if (!text)
 		return cell_error_set(err, ENOMEM, "out of memory");
@@ -268,7 +271,8 @@ int storage_layer_read(struct storage *s, const char *chain_id, struct layer_rec
 {
 	if (!digest_valid(chain_id))
 		return cell_error_set(err, EINVAL, "layer %s: not a chainID", chain_id);
-	_cleanup_close_ int dfd = path_open_beneath(s->layersfd, digest_hex(chain_id), O_RDONLY | O_DIRECTORY);
+	_cleanup_close_ int dfd =
+	    path_open_beneath(s->layersfd, digest_hex(chain_id), O_RDONLY | O_DIRECTORY);
 	if (dfd < 0)
 		return cell_error_errno(err, -dfd, "layer %s", chain_id);
 	_cleanup_json_ json_t *j = NULL;
@@ -291,11 +295,13 @@ int storage_layer_read(struct storage *s, const char *chain_id, struct layer_rec
 		return cell_error_prefix(err, "layer %s", chain_id);
 	out->tree.entries = u;
 	if (!digest_valid(tree_digest))
-		return cell_error_set(err, EINVAL, "layer %s: layer.json.tree.digest: not a sha256 digest", chain_id);
+		return cell_error_set(err, EINVAL, "layer %s: layer.json.tree.digest: not a sha256 digest",
+				      chain_id);
 	memcpy(out->tree.digest, tree_digest, DIGEST_BUF);
 	snprintf(out->driver, sizeof(out->driver), "%s", driver);
 	if (strcmp(out->chain_id, chain_id) != 0)
-		return cell_error_set(err, EINVAL, "layer %s: its record names chainID %s", chain_id, out->chain_id);
+		return cell_error_set(err, EINVAL, "layer %s: its record names chainID %s", chain_id,
+				      out->chain_id);
 	return 0;
 }
 
@@ -306,12 +312,13 @@ int storage_layer_verify(struct storage *s, const char *chain_id, cell_error **e
 	if (r < 0)
 		return r;
 	if (strcmp(rec.driver, s->driver->name) != 0)
-		return cell_error_set(err, EINVAL, "layer %s: made by the %s driver, the store uses %s", chain_id,
-				      rec.driver, s->driver->name);
+		return cell_error_set(err, EINVAL, "layer %s: made by the %s driver, the store uses %s",
+				      chain_id, rec.driver, s->driver->name);
 	char check[DIGEST_BUF];
 	storage_chain_id(rec.parent, rec.diff_id, check);
 	if (strcmp(check, chain_id) != 0)
-		return cell_error_set(err, EINVAL, "layer %s: parent and diffID give chainID %s", chain_id, check);
+		return cell_error_set(err, EINVAL, "layer %s: parent and diffID give chainID %s", chain_id,
+				      check);
 	char diff[DIGEST_BUF + 16];
 	snprintf(diff, sizeof(diff), "%s/diff", digest_hex(chain_id));
 	_cleanup_close_ int dfd = path_open_beneath(s->layersfd, diff, O_RDONLY | O_DIRECTORY);
@@ -325,11 +332,12 @@ int storage_layer_verify(struct storage *s, const char *chain_id, cell_error **e
 		return r;
 	if (strcmp(now.digest, rec.tree.digest) != 0 || now.size != rec.tree.size ||
 	    now.entries != rec.tree.entries)
-		return cell_error_set(err, EBADMSG,
-				      "layer %s: its tree differs from its record (%llu entries, %llu bytes now; "
-				      "%llu entries, %llu bytes recorded)",
-				      chain_id, (unsigned long long)now.entries, (unsigned long long)now.size,
-				      (unsigned long long)rec.tree.entries, (unsigned long long)rec.tree.size);
+		return cell_error_set(
+		    err, EBADMSG,
+		    "layer %s: its tree differs from its record (%llu entries, %llu bytes now; "
+		    "%llu entries, %llu bytes recorded)",
+		    chain_id, (unsigned long long)now.entries, (unsigned long long)now.size,
+		    (unsigned long long)rec.tree.entries, (unsigned long long)rec.tree.size);
 	return 0;
 }
 
@@ -354,18 +362,20 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 		return cell_error_errno(err, -diff, "open %s/layers/%s/diff", s->root, tmp);
 
 	_cleanup_close_ int parent_diff = -EBADF;
-	if (parent && *parent) {
+	if (parent && *parent && !s->driver->independent_layers) {
 		char p[DIGEST_BUF + 16];
 		snprintf(p, sizeof(p), "%s/diff", digest_hex(parent));
 		parent_diff = path_open_beneath(s->layersfd, p, O_RDONLY | O_DIRECTORY);
 		if (parent_diff < 0)
-			return cell_error_errno(err, -parent_diff, "layer %s: parent layer %s", chain_id, parent);
+			return cell_error_errno(err, -parent_diff, "layer %s: parent layer %s", chain_id,
+						parent);
 	}
 	r = s->driver->prepare_layer(s, parent_diff, diff, err);
 	if (r < 0)
 		return r;
 
-	struct unpack_options o = {.whiteouts = s->driver->whiteouts, .rootless = s->rootless, .what = src->what};
+	struct unpack_options o = {
+	    .whiteouts = s->driver->whiteouts, .rootless = s->rootless, .what = src->what};
 	struct unpack_result res;
 	if (lseek(src->fd, 0, SEEK_SET) < 0)
 		return cell_error_errno(err, errno, "%s: rewind", src->what);
@@ -373,8 +383,9 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 	if (r < 0)
 		return r;
 	if (strcmp(res.diff_id, src->diff_id) != 0)
-		return cell_error_set(err, EBADMSG, "%s: uncompressed content is %s, the image config says %s",
-				      src->what, res.diff_id, src->diff_id);
+		return cell_error_set(err, EBADMSG,
+				      "%s: uncompressed content is %s, the image config says %s", src->what,
+				      res.diff_id, src->diff_id);
 
 	struct layer_record rec = {.tar_size = res.tar_size};
 	memcpy(rec.chain_id, chain_id, DIGEST_BUF);
@@ -468,8 +479,8 @@ int storage_create_chain(struct storage *s, size_t n, const struct layer_source 
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!digest_valid(src[i].diff_id))
-			return cell_error_set(err, EINVAL, "%s: diffID \"%s\" is not a sha256 digest", src[i].what,
-					      src[i].diff_id);
+			return cell_error_set(err, EINVAL, "%s: diffID \"%s\" is not a sha256 digest",
+					      src[i].what, src[i].diff_id);
 		storage_chain_id(i ? chain_ids[i - 1] : NULL, src[i].diff_id, chain_ids[i]);
 	}
 	if (!s->driver->independent_layers) {
@@ -496,7 +507,8 @@ int storage_create_chain(struct storage *s, size_t n, const struct layer_source 
 			size_t i = next++;
 			if (storage_layer_exists(s, chain_ids[i]))
 				continue;
-			r = start_worker(s, &src[i], chain_ids[i], i ? chain_ids[i - 1] : NULL, i, &w[nw], err);
+			r = start_worker(s, &src[i], chain_ids[i], i ? chain_ids[i - 1] : NULL, i, &w[nw],
+					 err);
 			if (r == 0) {
 				nw++;
 				running++;
@@ -586,7 +598,7 @@ int storage_layer_drop_ref(struct storage *s, const char *chain_id, const char *
 
 static int list_dir(int dfd, bool (*keep)(const char *), char ***out)
 {
-	int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	int dup = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dup < 0)
 		return -errno;
 	_cleanup_closedir_ DIR *d = fdopendir(dup);
@@ -742,7 +754,8 @@ int storage_container_create(struct storage *s, const char *id, const char *imag
 	_cleanup_json_ json_t *layers = json_array();
 	for (size_t i = 0; i < n; i++) {
 		if (!storage_layer_exists(s, chain_ids[i]))
-			return cell_error_set(err, ENOENT, "container %s: layer %s does not exist", id, chain_ids[i]);
+			return cell_error_set(err, ENOENT, "container %s: layer %s does not exist", id,
+					      chain_ids[i]);
 		json_array_append_new(layers, json_string(chain_ids[i]));
 	}
 	int r = remove_tree_at(s->containersfd, tmp);
@@ -792,7 +805,8 @@ static int container_layers(json_t *rec, const char *id, char ***paths, size_t *
 	for (size_t i = 0; i < cnt; i++) {
 		const char *c = json_string_value(json_array_get(layers, cnt - 1 - i));
 		if (!c || !digest_valid(c))
-			return cell_error_set(err, EINVAL, "container %s: layer.json.layers[%zu]: not a chainID", id,
+			return cell_error_set(err, EINVAL,
+					      "container %s: layer.json.layers[%zu]: not a chainID", id,
 					      cnt - 1 - i);
 		if (!(v[i] = storage_layer_diff_path(s, c)))
 			return cell_error_set(err, ENOMEM, "out of memory");
@@ -932,8 +946,8 @@ static int image_mount_path(struct storage *s, const char *key, char **out, cell
 	return 0;
 }
 
-int storage_image_mount(struct storage *s, const char *key, size_t n, char (*chain_ids)[DIGEST_BUF], char **path,
-			cell_error **err)
+int storage_image_mount(struct storage *s, const char *key, size_t n, char (*chain_ids)[DIGEST_BUF],
+			char **path, cell_error **err)
 {
 	if (!s->driver->mount) {
 		if (n == 0)
@@ -989,7 +1003,8 @@ int storage_usage(struct storage *s, uint64_t *layers, uint64_t *unused, uint64_
 	for (size_t i = 0; ids[i]; i++) {
 		struct layer_record rec;
 		_cleanup_strv_ char **refs = NULL;
-		if (storage_layer_read(s, ids[i], &rec, err) < 0 || storage_layer_refs(s, ids[i], &refs, err) < 0)
+		if (storage_layer_read(s, ids[i], &rec, err) < 0 ||
+		    storage_layer_refs(s, ids[i], &refs, err) < 0)
 			return -EIO;
 		*layers += rec.tree.size;
 		(*count)++;

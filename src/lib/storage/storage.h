@@ -45,9 +45,9 @@ void storage_unlock(struct storage *s);
 int storage_chain_id(const char *parent_chain, const char *diff_id, char *out);
 
 struct layer_source {
-	int fd;               /* the layer's blob, compressed or not */
-	const char *diff_id;  /* what its uncompressed stream must hash to */
-	const char *what;     /* names it in messages */
+	int fd;              /* the layer's blob, compressed or not */
+	const char *diff_id; /* what its uncompressed stream must hash to */
+	const char *what;    /* names it in messages */
 };
 
 /* Make sure the layers of a chain exist, unpacking those that do not (in
@@ -108,8 +108,8 @@ int storage_container_image(struct storage *s, const char *id, char **image, cel
 /* Read-only view of an image's layers (topmost last in chain_ids) at
  * RUNROOT/image-mounts/KEY; *path gets it. vfs needs no mount and gives the
  * top layer's tree. */
-int storage_image_mount(struct storage *s, const char *key, size_t n, char (*chain_ids)[DIGEST_BUF], char **path,
-			cell_error **err);
+int storage_image_mount(struct storage *s, const char *key, size_t n, char (*chain_ids)[DIGEST_BUF],
+			char **path, cell_error **err);
 int storage_image_unmount(struct storage *s, const char *key, cell_error **err);
 
 /* Bytes of the layers' trees: total, and of those held by nobody. */

@@ -21,7 +21,7 @@ struct layer_stream {
 	bool eof;
 	char digest[DIGEST_BUF];
 	unsigned char *in, *out;
-	size_t in_len;      /* bytes in `in` not yet consumed, starting at in_pos */
+	size_t in_len; /* bytes in `in` not yet consumed, starting at in_pos */
 	size_t in_pos;
 	bool in_eof;
 	struct inflate_state *gz;
@@ -94,9 +94,9 @@ static ssize_t read_gzip(struct layer_stream *s, const void **buf, cell_error **
 			} else {
 				for (size_t i = 0; i < s->in_len; i++)
 					if (p[i] != 0)
-						return cell_error_set(err, EBADMSG,
-								      "%s: garbage after the end of the gzip stream",
-								      s->what);
+						return cell_error_set(
+						    err, EBADMSG,
+						    "%s: garbage after the end of the gzip stream", s->what);
 				s->in_len = 0;
 				continue;
 			}
@@ -205,7 +205,10 @@ int layer_stream_open(int fd, const char *what, struct layer_stream **out, cell_
 		isal_inflate_init(s->gz);
 		s->gz->crc_flag = ISAL_GZIP;
 	} else if ((s->in_len >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0) ||
-		   (s->in_len >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) ||
+		   (s->in_len >= 6 && memcmp(p,
+					     "\xfd"
+					     "7zXZ\0",
+					     6) == 0) ||
 		   (s->in_len >= 3 && memcmp(p, "BZh", 3) == 0)) {
 		s->compression = p[0] == 0x28 ? LAYER_COMPRESSION_ZSTD : LAYER_COMPRESSION_OTHER;
 		s->raw = archive_read_new();

@@ -37,7 +37,7 @@ static void free_names(char **v, size_t n)
  * order readdir() happens to give. */
 static int sorted_names(int dfd, char ***out, size_t *n_out)
 {
-	int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	int dup = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dup < 0)
 		return -errno;
 	DIR *d = fdopendir(dup);
@@ -186,7 +186,8 @@ static int summarize_dir(struct summarizer *s, int dfd, char *path, size_t plen,
 		const char *name = names[i];
 		size_t nlen = strlen(name);
 		if (plen + nlen + 2 >= PATH_MAX) {
-			r = cell_error_set(err, ENAMETOOLONG, "%s: %s/%s: path too long", s->what, path, name);
+			r = cell_error_set(err, ENAMETOOLONG, "%s: %s/%s: path too long", s->what, path,
+					   name);
 			break;
 		}
 		size_t sub = plen;
@@ -204,7 +205,8 @@ static int summarize_dir(struct summarizer *s, int dfd, char *path, size_t plen,
 		_cleanup_close_ int fd = -EBADF;
 		if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
 			fd = openat(dfd, name,
-				    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+				    O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+					(S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
 			if (fd < 0) {
 				r = cell_error_errno(err, errno, "%s: open /%s", s->what, path);
 				break;
@@ -212,7 +214,8 @@ static int summarize_dir(struct summarizer *s, int dfd, char *path, size_t plen,
 		}
 		if (S_ISREG(st.st_mode)) {
 			struct inode_seen key = {.dev = st.st_dev, .ino = st.st_ino};
-			struct inode_seen **found = st.st_nlink > 1 ? tfind(&key, &s->inodes, cmp_inode) : NULL;
+			struct inode_seen **found =
+			    st.st_nlink > 1 ? tfind(&key, &s->inodes, cmp_inode) : NULL;
 			if (found) {
 				snprintf(extra, sizeof(extra), "%s", (*found)->digest);
 			} else {
@@ -334,10 +337,12 @@ static int copy_xattrs(int sfd, int dfd, int sparent, int dparent, const char *n
 		return errno == ENOTSUP ? 0 : -errno;
 	for (char *p = list; p < list + len; p += strlen(p) + 1) {
 		unsigned char val[65536];
-		ssize_t vl = sfd >= 0 ? fgetxattr(sfd, p, val, sizeof(val)) : lgetxattr(sp, p, val, sizeof(val));
+		ssize_t vl =
+		    sfd >= 0 ? fgetxattr(sfd, p, val, sizeof(val)) : lgetxattr(sp, p, val, sizeof(val));
 		if (vl < 0)
 			return -errno;
-		int r = dfd >= 0 ? fsetxattr(dfd, p, val, (size_t)vl, 0) : lsetxattr(dp, p, val, (size_t)vl, 0);
+		int r =
+		    dfd >= 0 ? fsetxattr(dfd, p, val, (size_t)vl, 0) : lsetxattr(dp, p, val, (size_t)vl, 0);
 		if (r < 0)
 			return -errno;
 	}
@@ -380,7 +385,8 @@ static int copy_data(int in, int out)
 	}
 }
 
-static int copy_dir(struct copier *c, int sdir, int ddir, char *path, size_t plen, int depth, cell_error **err);
+static int copy_dir(struct copier *c, int sdir, int ddir, char *path, size_t plen, int depth,
+		    cell_error **err);
 
 static int copy_entry(struct copier *c, int sdir, int ddir, const char *name, char *path, size_t plen,
 		      int depth, cell_error **err)
@@ -464,7 +470,8 @@ static int copy_entry(struct copier *c, int sdir, int ddir, const char *name, ch
 	return 0;
 }
 
-static int copy_dir(struct copier *c, int sdir, int ddir, char *path, size_t plen, int depth, cell_error **err)
+static int copy_dir(struct copier *c, int sdir, int ddir, char *path, size_t plen, int depth,
+		    cell_error **err)
 {
 	if (depth > MAX_DEPTH)
 		return cell_error_set(err, ELOOP, "%s: /%s: too deep", c->what, path);
@@ -476,7 +483,8 @@ static int copy_dir(struct copier *c, int sdir, int ddir, char *path, size_t ple
 	for (size_t i = 0; i < n && r == 0; i++) {
 		size_t nlen = strlen(names[i]);
 		if (plen + nlen + 2 >= PATH_MAX) {
-			r = cell_error_set(err, ENAMETOOLONG, "%s: /%s/%s: path too long", c->what, path, names[i]);
+			r = cell_error_set(err, ENAMETOOLONG, "%s: /%s/%s: path too long", c->what, path,
+					   names[i]);
 			break;
 		}
 		size_t sub = plen;

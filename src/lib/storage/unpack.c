@@ -144,7 +144,8 @@ static int open_parent(struct unpacker *u, const char *dir, const char *entry, c
 		if (next < 0) {
 			if (errno == ENOTDIR || errno == ELOOP)
 				return entry_error(u, ELOOP, entry,
-						   "refusing to write through a symlink or non-directory", err);
+						   "refusing to write through a symlink or non-directory",
+						   err);
 			return entry_errno(u, errno, entry, "open parent directory", err);
 		}
 		close(cur);
@@ -257,7 +258,8 @@ static int apply_meta(struct unpacker *u, struct archive_entry *e, int fd, int p
 	if (!u->o->rootless) {
 		uid_t uid = (uid_t)archive_entry_uid(e);
 		gid_t gid = (gid_t)archive_entry_gid(e);
-		int r = fd >= 0 ? fchown(fd, uid, gid) : fchownat(parent, base, uid, gid, AT_SYMLINK_NOFOLLOW);
+		int r =
+		    fd >= 0 ? fchown(fd, uid, gid) : fchownat(parent, base, uid, gid, AT_SYMLINK_NOFOLLOW);
 		if (r < 0)
 			return entry_errno(u, errno, entry, "chown", err);
 	}
@@ -377,7 +379,7 @@ static int opaque(struct unpacker *u, int parent, const char *dir, const char *e
 	}
 	/* Flattened tree: hide what earlier layers put here, keep what this
 	 * layer already wrote (the marker may come after its siblings). */
-	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dup < 0)
 		return entry_errno(u, errno, entry, "dup", err);
 	_cleanup_closedir_ DIR *d = fdopendir(dup);
@@ -409,7 +411,8 @@ static int apply_entry(struct unpacker *u, struct archive_entry *e, uint64_t *co
 	int r = unpack_clean_name(raw, path, sizeof(path));
 	if (r == -EXDEV)
 		return entry_error(u, EXDEV, raw,
-				   raw[0] == '/' ? "absolute names are refused" : "\"..\" leaves the layer", err);
+				   raw[0] == '/' ? "absolute names are refused" : "\"..\" leaves the layer",
+				   err);
 	if (r == -ENAMETOOLONG)
 		return entry_error(u, ENAMETOOLONG, raw, "name too long", err);
 	if (r == 1)
@@ -489,7 +492,8 @@ static int apply_entry(struct unpacker *u, struct archive_entry *e, uint64_t *co
 	case AE_IFDIR: {
 		if (!kept_dir && mkdirat(parent, base, 0700) < 0)
 			return entry_errno(u, errno, raw, "create directory", err);
-		_cleanup_close_ int fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int fd =
+		    openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return entry_errno(u, errno, raw, "open directory", err);
 		r = apply_meta(u, e, fd, parent, base, false, raw, err);
@@ -519,7 +523,8 @@ static int apply_entry(struct unpacker *u, struct archive_entry *e, uint64_t *co
 			return entry_error(u, EPERM, raw, "device nodes are refused when not running as root",
 					   err);
 		mode_t kind = type == AE_IFCHR ? S_IFCHR : type == AE_IFBLK ? S_IFBLK : S_IFIFO;
-		dev_t dev = type == AE_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+		dev_t dev =
+		    type == AE_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
 		if (mknodat(parent, base, kind | 0600, dev) < 0)
 			return entry_errno(u, errno, raw, "create device node", err);
 		r = apply_meta(u, e, -1, parent, base, false, raw, err);
@@ -594,10 +599,11 @@ int layer_unpack(int src_fd, int dest_fd, const struct unpack_options *o, struct
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			r = u.stream_err ? cell_error_set(err, u.stream_err->code, "%s", u.stream_err->msg)
-					 : cell_error_set(err, EBADMSG, "%s: bad tar header after %llu entries: %s",
-							  o->what, (unsigned long long)entries,
-							  archive_error_string(u.ar));
+			r = u.stream_err
+				? cell_error_set(err, u.stream_err->code, "%s", u.stream_err->msg)
+				: cell_error_set(err, EBADMSG, "%s: bad tar header after %llu entries: %s",
+						 o->what, (unsigned long long)entries,
+						 archive_error_string(u.ar));
 			unpacker_free(&u);
 			return r;
 		}
