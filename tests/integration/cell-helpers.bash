@@ -70,3 +70,8 @@ setup() {
 teardown() {
 	cell_teardown
 }
+
+# The layer directories of a store (default: the test's).
+layer_dirs() {
+	find "${1:-$STORE}/layers" -mindepth 1 -maxdepth 1 -regextype egrep -regex '.*/[0-9a-f]{64}'
+}

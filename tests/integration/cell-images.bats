@@ -65,7 +65,7 @@ load cell-helpers
 	[ -z "$output" ]
 	# nothing is left: no blobs, no layers
 	[ -z "$(ls "$STORE/blobs/sha256")" ]
-	[ -z "$(find "$STORE/layers" -mindepth 1 -maxdepth 1 -name '[0-9a-f]*')" ]
+	[ -z "$(layer_dirs)" ]
 	store_is_sound
 }
 
@@ -106,9 +106,9 @@ load cell-helpers
 	import_busybox one
 	# a second image with the same layer: a new config, the same diffID
 	cell import --change 'CMD ["true"]' "$BUSYBOX_TAR" two >/dev/null
-	n=$(find "$STORE/layers" -mindepth 1 -maxdepth 1 -name '[0-9a-f]*' | wc -l)
+	n=$(layer_dirs | wc -l)
 	[ "$n" -eq 1 ]
-	layer=$(find "$STORE/layers" -mindepth 1 -maxdepth 1 -name '[0-9a-f]*')
+	layer=$(layer_dirs)
 	[ "$(ls "$layer/refs" | wc -l)" -eq 2 ]
 	cell rmi one
 	[ "$(ls "$layer/refs" | wc -l)" -eq 1 ]
@@ -153,7 +153,7 @@ load cell-helpers
 	b=$(cell import "$WORK/rootfs.tar.zst" quay.io/x/zst:v1)
 	c=$(cell import - stdin:2 <"$BUSYBOX_TAR")
 	# one layer for all three: the stored layer is the uncompressed tar
-	[ "$(find "$STORE/layers" -mindepth 1 -maxdepth 1 -name '[0-9a-f]*' | wc -l)" -eq 1 ]
+	[ "$(layer_dirs | wc -l)" -eq 1 ]
 	cell images --format json | jq -e '[.[].Names[]] | sort == ["localhost/gz:latest", "localhost/stdin:2", "quay.io/x/zst:v1"]'
 	[ "$a" != "$b" ] && [ "$b" != "$c" ]
 	store_is_sound

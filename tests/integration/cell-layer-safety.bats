@@ -16,7 +16,7 @@ refused() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"entry \""*"\": $why"* ]]
 	[ -z "$(cell images -q)" ]
-	[ -z "$(find "$STORE/layers" -mindepth 1 -maxdepth 1 -name '[0-9a-f]*')" ]
+	[ -z "$(layer_dirs)" ]
 	[ "$(cat "$CANARY")" = "untouched" ]
 }
 

@@ -81,13 +81,16 @@ int image_store_open(const struct image_store_options *o, struct image_store **o
 	r = blob_store_open(s->rootfd, s->root, &s->blobs, err);
 	if (r < 0)
 		return r;
-	r = storage_lock(s->storage, true, err);
-	if (r < 0)
-		return r;
-	r = layout_init(s->rootfd, s->root, err);
-	storage_unlock(s->storage);
-	if (r < 0)
-		return r;
+	if (faccessat(s->rootfd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    faccessat(s->rootfd, "oci-layout", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = storage_lock(s->storage, true, err);
+		if (r < 0)
+			return r;
+		r = layout_init(s->rootfd, s->root, err);
+		storage_unlock(s->storage);
+		if (r < 0)
+			return r;
+	}
 	*out = TAKE_PTR(s);
 	return 0;
 }

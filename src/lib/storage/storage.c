@@ -153,12 +153,14 @@ int storage_open(int rootfd, const char *root, const char *runroot, const char *
 		return s->layersfd;
 	if ((s->containersfd = open_subdir(s->rootfd, "containers", root, err)) < 0)
 		return s->containersfd;
-	/* Choosing and recording the driver is a change to the store. */
-	int r = storage_lock(s, true, err);
-	if (r < 0)
-		return r;
-	r = choose_driver(s, driver, err);
-	storage_unlock(s);
+	/* Choosing and recording the driver is a change to the store; the
+	 * lock is taken without clearing debris, which `system check` must
+	 * still be able to see. */
+	while (flock(s->lockfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return cell_error_errno(err, errno, "lock %s/store.lock", root);
+	int r = choose_driver(s, driver, err);
+	flock(s->lockfd, LOCK_UN);
 	if (r < 0)
 		return r;
 	*out = TAKE_PTR(s);
