@@ -418,6 +418,13 @@ static int apply_entry(struct unpacker *u, struct archive_entry *e, uint64_t *co
 	if (r == 1)
 		return 0; /* the top of the tree itself: its directory is ours */
 
+	/* aufs bookkeeping (.wh..wh.plnk/, .wh..wh.aufs) is not content, at
+	 * any depth. */
+	for (const char *c = path; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (strncmp(c, ".wh..wh.", 8) == 0 &&
+		    strncmp(c, OPAQUE_MARKER, sizeof(OPAQUE_MARKER) - 1) != 0)
+			return 0;
+
 	char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	char dir[PATH_MAX];
@@ -433,8 +440,6 @@ static int apply_entry(struct unpacker *u, struct archive_entry *e, uint64_t *co
 	if (strncmp(base, WHITEOUT_PREFIX, sizeof(WHITEOUT_PREFIX) - 1) == 0) {
 		if (strcmp(base, OPAQUE_MARKER) == 0)
 			return opaque(u, parent, dir, raw, err);
-		if (strncmp(base, ".wh..wh.", 8) == 0)
-			return 0; /* aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not content */
 		return whiteout(u, parent, dir, base + sizeof(WHITEOUT_PREFIX) - 1, raw, err);
 	}
 
