@@ -4,8 +4,11 @@
 PREFIX ?= /usr/local
 BUILD := build
 ASAN_BUILD := build-asan
+FUZZ_BUILD := build-fuzz
+# Seconds each fuzz target runs in make fuzz-run (make check gives each a few).
+FUZZ_TIME ?= 60
 
-.PHONY: all deps build asan demo check check-unit check-integration check-conformance bench install fuzz format clean
+.PHONY: all deps build asan demo check check-unit check-integration check-conformance bench install fuzz fuzz-run format clean
 
 all: build
 
@@ -27,10 +30,23 @@ $(ASAN_BUILD)/build.ninja:
 asan: deps $(ASAN_BUILD)/build.ninja
 	@ninja -C $(ASAN_BUILD)
 
+# The libFuzzer targets (tests/fuzz/fuzz_*.c), built by clang with ASan and
+# UBSan; `make fuzz-run` runs each for FUZZ_TIME seconds on its corpus.
+$(FUZZ_BUILD)/build.ninja:
+	@scripts/deps.sh
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debugoptimized -Dc_args="-fsanitize=fuzzer-no-link -Wno-error=unused-variable"
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	@ninja -C $(FUZZ_BUILD) fuzz
+
+fuzz-run: fuzz
+	@scripts/fuzz.sh $(FUZZ_TIME)
+
 demo: build
 	@scripts/demo.sh
 
-check: build asan
+check: build asan fuzz
 	@scripts/check.sh
 
 bench: build
@@ -44,4 +60,4 @@ format:
 	@find src tests -name '*.[ch]' -not -path 'tests/.cache/*' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) tests/.cache
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) tests/.cache

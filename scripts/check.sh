@@ -2,7 +2,8 @@
 # make check: every test, then one line of our own: "N passed, N failed[, N skipped]".
 #
 #   1. style: the tree is formatted with the committed .clang-format
-#   2. unit tests (tests/unit, TAP) in the release build and under ASan+UBSan
+#   2. unit tests (tests/unit, TAP) in the release build and under ASan+UBSan,
+#      and every libFuzzer target (tests/fuzz) for a few seconds on its corpus
 #   3. integration tests (tests/integration, bats) against the ASan+UBSan binaries
 #   4. conformance: crun's own test suite against the release cellrt
 #
@@ -39,6 +40,9 @@ for b in build build-asan; do
 	tail -n 8 "$out/meson-$b.log"
 	jq -r '.stdout' "$b/meson-logs/testlog.json" >"$out/unit-$b.tap"
 done
+
+section "fuzz targets (${FUZZ_SECONDS:-5}s each)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-5}" | tee "$out/fuzz.tap"
 
 # 3. integration tests
 section "integration tests (bats, ASan+UBSan binaries)"

@@ -212,9 +212,10 @@ int image_apply_change(json_t *config, const char *change, cell_error **err)
 		json_array_foreach (v, i, e) {
 			const char *s = json_string_value(e);
 			if (instr[0] == 'V' && s[0] != '/') {
+				int r = cell_error_set(err, EINVAL, "%s: \"%s\" is not an absolute path",
+						       what, s);
 				json_decref(v);
-				return cell_error_set(err, EINVAL, "%s: \"%s\" is not an absolute path", what,
-						      s);
+				return r;
 			}
 			if (instr[0] == 'E') {
 				char *end;
@@ -222,9 +223,10 @@ int image_apply_change(json_t *config, const char *change, cell_error **err)
 				if (end == s || port < 1 || port > 65535 ||
 				    (*end && strcmp(end, "/tcp") && strcmp(end, "/udp") &&
 				     strcmp(end, "/sctp"))) {
+					int r = cell_error_set(err, EINVAL, "%s: \"%s\" is not PORT[/PROTO]",
+							       what, s);
 					json_decref(v);
-					return cell_error_set(err, EINVAL, "%s: \"%s\" is not PORT[/PROTO]",
-							      what, s);
+					return r;
 				}
 				if (!*end) {
 					char p[32];
@@ -315,17 +317,17 @@ int image_import(struct image_store *s, const char *path, const struct import_op
 	const char *what = is_stdin ? "standard input" : path;
 	_cleanup_free_ char *name = NULL;
 	if (o->name) {
-		struct reference ref;
-		int r = reference_parse(o->name, REFERENCE_LOCALHOST, &ref, err);
+		struct image_ref ref;
+		int r = image_ref_parse(o->name, IMAGE_REF_LOCALHOST, &ref, err);
 		if (r < 0)
 			return r;
 		if (!ref.tag) {
-			reference_clear(&ref);
+			image_ref_clear(&ref);
 			return cell_error_set(err, EINVAL, "import: %s: a name with a digest cannot be given",
 					      o->name);
 		}
-		name = reference_format(&ref);
-		reference_clear(&ref);
+		name = image_ref_format(&ref);
+		image_ref_clear(&ref);
 		if (!name)
 			return cell_error_set(err, ENOMEM, "out of memory");
 	}

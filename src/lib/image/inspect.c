@@ -93,7 +93,7 @@ int image_store_df(struct image_store *s, json_t **out, cell_error **err)
 	uint64_t lsize = 0, lunused = 0, lcount = 0;
 	if (r == 0)
 		r = storage_usage(s->storage, &lsize, &lunused, &lcount, err);
-	_cleanup_strv_ char **blobs = NULL, **containers = NULL, **active_blobs = NULL;
+	_cleanup_strv_ char **blobs = NULL, **containers = NULL;
 	if (r == 0)
 		r = blob_store_list(s->blobs, &blobs, err);
 	if (r == 0)
@@ -107,7 +107,7 @@ int image_store_df(struct image_store *s, json_t **out, cell_error **err)
 		}
 	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		_cleanup_strv_ char **users = NULL, **b = NULL;
+		_cleanup_strv_ char **users = NULL;
 		if (image_store_users(s, &v[i], &users, NULL) < 0)
 			continue;
 		isize += v[i].size;

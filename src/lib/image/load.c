@@ -305,25 +305,20 @@ static int load_docker_image(struct loader *l, json_t *entry, size_t idx, char *
 	if (!json_is_object(entry))
 		return cell_error_set(err, EINVAL, "%s: %s: must be an object", l->path, where);
 	const char *config = NULL;
-	const char **tags = NULL, **layers = NULL;
+	_cleanup_free_ const char **tags = NULL, **layers = NULL;
 	json_t *sources = NULL;
 	if (json_get_string(entry, where, "Config", true, &config, err) < 0 ||
 	    json_get_strv(entry, where, "RepoTags", false, &tags, err) < 0 ||
 	    json_get_strv(entry, where, "Layers", true, &layers, err) < 0 ||
-	    json_get_object(entry, where, "LayerSources", false, &sources, err) < 0) {
-		free(tags);
-		free(layers);
+	    json_get_object(entry, where, "LayerSources", false, &sources, err) < 0)
 		return cell_error_prefix(err, "%s", l->path);
-	}
-	_cleanup_free_ const char **tags_owned = tags;
-	_cleanup_free_ const char **layers_owned = layers;
 	_cleanup_strv_ char **names = NULL;
 	for (size_t i = 0; tags && tags[i]; i++) {
-		struct reference ref;
-		if (reference_parse(tags[i], REFERENCE_DOCKER, &ref, err) < 0)
+		struct image_ref ref;
+		if (image_ref_parse(tags[i], IMAGE_REF_DOCKER, &ref, err) < 0)
 			return cell_error_prefix(err, "%s: %s.RepoTags[%zu]", l->path, where, i);
-		char *full = reference_format(&ref);
-		reference_clear(&ref);
+		char *full = image_ref_format(&ref);
+		image_ref_clear(&ref);
 		if (!full || strv_push_take(&names, full) < 0)
 			return cell_error_set(err, ENOMEM, "out of memory");
 	}
@@ -399,11 +394,11 @@ static int oci_ref_name(const char *ann, char **out, cell_error **err)
 	*out = NULL;
 	if (!ann || (!strchr(ann, '/') && !strchr(ann, ':')))
 		return 0;
-	struct reference ref;
-	if (reference_parse(ann, REFERENCE_LOCALHOST, &ref, err) < 0)
+	struct image_ref ref;
+	if (image_ref_parse(ann, IMAGE_REF_LOCALHOST, &ref, err) < 0)
 		return -EINVAL;
-	*out = reference_format(&ref);
-	reference_clear(&ref);
+	*out = image_ref_format(&ref);
+	image_ref_clear(&ref);
 	return *out ? 0 : cell_error_set(err, ENOMEM, "out of memory");
 }
 

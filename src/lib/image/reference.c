@@ -95,7 +95,7 @@ static bool tag_valid(const char *s)
 	return true;
 }
 
-bool reference_is_short(const char *s)
+bool image_ref_is_short(const char *s)
 {
 	const char *slash = strchr(s, '/');
 	if (!slash)
@@ -109,7 +109,7 @@ bool reference_is_short(const char *s)
 	return true;
 }
 
-void reference_clear(struct reference *r)
+void image_ref_clear(struct image_ref *r)
 {
 	free(r->domain);
 	free(r->path);
@@ -118,7 +118,7 @@ void reference_clear(struct reference *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int reference_parse(const char *s, enum reference_default def, struct reference *out, cell_error **err)
+int image_ref_parse(const char *s, enum image_ref_default def, struct image_ref *out, cell_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!s || !*s)
@@ -128,7 +128,7 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 	_cleanup_free_ char *buf = strdup(s);
 	if (!buf)
 		return cell_error_set(err, ENOMEM, "out of memory");
-	struct reference r = {0};
+	struct image_ref r = {0};
 
 	char *at = strchr(buf, '@');
 	if (at) {
@@ -143,24 +143,24 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 	if (colon) {
 		*colon = '\0';
 		if (!tag_valid(colon + 1)) {
-			reference_clear(&r);
+			image_ref_clear(&r);
 			return cell_error_set(err, EINVAL, "image name \"%s\": invalid tag \"%s\"", s,
 					      colon + 1);
 		}
 		r.tag = strdup(colon + 1);
 	}
 	char *rest = buf;
-	if (!reference_is_short(buf)) {
+	if (!image_ref_is_short(buf)) {
 		char *slash = strchr(buf, '/');
 		*slash = '\0';
 		if (!domain_valid(buf)) {
-			reference_clear(&r);
+			image_ref_clear(&r);
 			return cell_error_set(err, EINVAL, "image name \"%s\": invalid registry \"%s\"", s,
 					      buf);
 		}
 		r.domain = strdup(buf);
 		rest = slash + 1;
-	} else if (def == REFERENCE_DOCKER) {
+	} else if (def == IMAGE_REF_DOCKER) {
 		r.domain = strdup("docker.io");
 	} else {
 		r.domain = strdup("localhost");
@@ -171,7 +171,7 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 		char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 		if (!path_component_valid(p, n)) {
-			reference_clear(&r);
+			image_ref_clear(&r);
 			return cell_error_set(
 			    err, EINVAL,
 			    "image name \"%s\": invalid repository name \"%s\" (lowercase letters, "
@@ -187,11 +187,11 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 	if (!r.tag && !r.digest)
 		r.tag = strdup("latest");
 	if (!r.domain || !r.path || (!r.tag && !r.digest)) {
-		reference_clear(&r);
+		image_ref_clear(&r);
 		return cell_error_set(err, ENOMEM, "out of memory");
 	}
 	if (strlen(r.domain) + 1 + strlen(r.path) > NAME_MAX_TOTAL) {
-		reference_clear(&r);
+		image_ref_clear(&r);
 		return cell_error_set(err, EINVAL, "image name \"%s\": longer than %d characters", s,
 				      NAME_MAX_TOTAL);
 	}
@@ -199,7 +199,7 @@ int reference_parse(const char *s, enum reference_default def, struct reference 
 	return 0;
 }
 
-char *reference_repository(const struct reference *r)
+char *image_ref_repository(const struct image_ref *r)
 {
 	char *s = NULL;
 	if (asprintf(&s, "%s/%s", r->domain, r->path) < 0)
@@ -207,7 +207,7 @@ char *reference_repository(const struct reference *r)
 	return s;
 }
 
-char *reference_format(const struct reference *r)
+char *image_ref_format(const struct image_ref *r)
 {
 	char *s = NULL;
 	int n = r->tag ? asprintf(&s, "%s/%s:%s", r->domain, r->path, r->tag)

@@ -7,16 +7,16 @@
 
 #include "base/error.h"
 
-enum reference_default {
+enum image_ref_default {
 	/* An unqualified name is local: "app" is "localhost/app" (Podman's tag,
 	 * import, and what cell names). */
-	REFERENCE_LOCALHOST,
+	IMAGE_REF_LOCALHOST,
 	/* An unqualified name is Docker Hub's: "busybox" is
 	 * "docker.io/library/busybox" (names in a `docker save` archive). */
-	REFERENCE_DOCKER,
+	IMAGE_REF_DOCKER,
 };
 
-struct reference {
+struct image_ref {
 	char *domain; /* "localhost", "quay.io:443" */
 	char *path;   /* "library/busybox" */
 	char *tag;    /* NULL when only a digest was given */
@@ -24,16 +24,16 @@ struct reference {
 };
 
 /* Parse s; a missing tag (and no digest) becomes "latest". */
-int reference_parse(const char *s, enum reference_default def, struct reference *out, cell_error **err);
+int image_ref_parse(const char *s, enum image_ref_default def, struct image_ref *out, cell_error **err);
 
 /* "domain/path:tag", or "domain/path@digest" when there is no tag. */
-char *reference_format(const struct reference *r);
+char *image_ref_format(const struct image_ref *r);
 
 /* "domain/path" */
-char *reference_repository(const struct reference *r);
+char *image_ref_repository(const struct image_ref *r);
 
 /* True when s names no domain (its first component has no '.' or ':' and is
  * not "localhost"). */
-bool reference_is_short(const char *s);
+bool image_ref_is_short(const char *s);
 
-void reference_clear(struct reference *r);
+void image_ref_clear(struct image_ref *r);

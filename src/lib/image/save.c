@@ -153,10 +153,10 @@ static int put_layer_tar(struct saver *sv, const char *name, const char *digest,
 static int names_for(const struct image *img, const char *ref, bool by_name, char ***out)
 {
 	if (by_name) {
-		struct reference r;
-		if (reference_parse(ref, REFERENCE_LOCALHOST, &r, NULL) == 0) {
-			char *full = reference_format(&r);
-			reference_clear(&r);
+		struct image_ref r;
+		if (image_ref_parse(ref, IMAGE_REF_LOCALHOST, &r, NULL) == 0) {
+			char *full = image_ref_format(&r);
+			image_ref_clear(&r);
 			if (full && strv_contains(img->own_names, full))
 				return strv_push_take(out, full);
 			free(full);

@@ -265,15 +265,15 @@ static bool is_hex_prefix(const char *s)
 static int find_by_name(json_t *index, const char *ref, const char **digest, const char **mt,
 			cell_error **err)
 {
-	struct reference r;
-	int rr = reference_parse(ref, REFERENCE_LOCALHOST, &r, err);
+	struct image_ref r;
+	int rr = image_ref_parse(ref, IMAGE_REF_LOCALHOST, &r, err);
 	if (rr < 0)
 		return rr;
 	json_t *m = json_object_get(index, "manifests"), *d, *found = NULL;
 	size_t i;
-	_cleanup_free_ char *full = reference_format(&r);
-	_cleanup_free_ char *repo = reference_repository(&r);
-	bool is_short = reference_is_short(ref);
+	_cleanup_free_ char *full = image_ref_format(&r);
+	_cleanup_free_ char *repo = image_ref_repository(&r);
+	bool is_short = image_ref_is_short(ref);
 	const char *path = r.path;
 	int matches = 0;
 	json_array_foreach (m, i, d) {
@@ -312,7 +312,7 @@ static int find_by_name(json_t *index, const char *ref, const char **digest, con
 			}
 		}
 	}
-	reference_clear(&r);
+	image_ref_clear(&r);
 	if (matches > 1)
 		return cell_error_set(err, EINVAL, "image name \"%s\" is ambiguous: give the full name", ref);
 	if (!found)
@@ -409,18 +409,18 @@ int image_store_tag(struct image_store *s, const char *ref, const char *const *n
 	_cleanup_json_ json_t *index = NULL;
 	r = layout_index_read(s->rootfd, s->root, &index, err);
 	for (size_t i = 0; r == 0 && names[i]; i++) {
-		struct reference nr;
-		r = reference_parse(names[i], REFERENCE_LOCALHOST, &nr, err);
+		struct image_ref nr;
+		r = image_ref_parse(names[i], IMAGE_REF_LOCALHOST, &nr, err);
 		if (r < 0)
 			break;
 		if (!nr.tag) {
-			reference_clear(&nr);
+			image_ref_clear(&nr);
 			r = cell_error_set(err, EINVAL, "tag %s: a name with a digest cannot be a tag",
 					   names[i]);
 			break;
 		}
-		_cleanup_free_ char *full = reference_format(&nr);
-		reference_clear(&nr);
+		_cleanup_free_ char *full = image_ref_format(&nr);
+		image_ref_clear(&nr);
 		if (!full || layout_set_name(index, full, img.digest, img.manifest.media_type,
 					     (int64_t)json_dumpb(img.manifest.json, NULL, 0, 0)) < 0) {
 			r = cell_error_set(err, ENOMEM, "out of memory");
@@ -550,12 +550,12 @@ int image_store_remove(struct image_store *s, const char *const *refs, bool forc
 		r = layout_index_read(s->rootfd, s->root, &index, err);
 		if (r == 0 && by_name && strv_length(img.own_names) > 1) {
 			/* One of several names: untag only. */
-			struct reference ref;
+			struct image_ref ref;
 			_cleanup_free_ char *full = NULL;
-			r = reference_parse(refs[i], REFERENCE_LOCALHOST, &ref, err);
+			r = image_ref_parse(refs[i], IMAGE_REF_LOCALHOST, &ref, err);
 			if (r == 0) {
-				full = reference_format(&ref);
-				reference_clear(&ref);
+				full = image_ref_format(&ref);
+				image_ref_clear(&ref);
 			}
 			if (r == 0 && full && layout_find_name(index, full)) {
 				layout_remove_name(index, full, true);

@@ -4,13 +4,13 @@
 #include "image/reference.h"
 #include "tap.h"
 
-static char *norm(const char *s, enum reference_default def)
+static char *norm(const char *s, enum image_ref_default def)
 {
-	struct reference r;
-	if (reference_parse(s, def, &r, NULL) < 0)
+	struct image_ref r;
+	if (image_ref_parse(s, def, &r, NULL) < 0)
 		return NULL;
-	char *out = reference_format(&r);
-	reference_clear(&r);
+	char *out = image_ref_format(&r);
+	image_ref_clear(&r);
 	return out;
 }
 
@@ -29,8 +29,8 @@ TEST(normalises_names)
 	    {"a__b/c-d---e", "localhost/a__b/c-d---e:latest", "docker.io/a__b/c-d---e:latest"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		_cleanup_free_ char *l = norm(cases[i].in, REFERENCE_LOCALHOST);
-		_cleanup_free_ char *d = norm(cases[i].in, REFERENCE_DOCKER);
+		_cleanup_free_ char *l = norm(cases[i].in, IMAGE_REF_LOCALHOST);
+		_cleanup_free_ char *d = norm(cases[i].in, IMAGE_REF_DOCKER);
 		ASSERT_STREQ(cases[i].local, l);
 		ASSERT_STREQ(cases[i].docker, d);
 	}
@@ -38,14 +38,14 @@ TEST(normalises_names)
 
 TEST(digest_references)
 {
-	struct reference r;
+	struct image_ref r;
 	const char *s =
 	    "localhost/app@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-	ASSERT_EQ(0, reference_parse(s, REFERENCE_LOCALHOST, &r, NULL));
+	ASSERT_EQ(0, image_ref_parse(s, IMAGE_REF_LOCALHOST, &r, NULL));
 	ASSERT_TRUE(r.tag == NULL);
-	_cleanup_free_ char *f = reference_format(&r);
+	_cleanup_free_ char *f = image_ref_format(&r);
 	ASSERT_STREQ(s, f);
-	reference_clear(&r);
+	image_ref_clear(&r);
 }
 
 TEST(rejects_bad_names_with_messages)
@@ -56,9 +56,9 @@ TEST(rejects_bad_names_with_messages)
 	    "exa mple", "host:port/x", "[::1/x",          ".a",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		struct reference r;
+		struct image_ref r;
 		cell_error *e = NULL;
-		int ret = reference_parse(bad[i], REFERENCE_LOCALHOST, &r, &e);
+		int ret = image_ref_parse(bad[i], IMAGE_REF_LOCALHOST, &r, &e);
 		if (ret == 0)
 			tap_fail(__FILE__, __LINE__, "accepted \"%s\"", bad[i]);
 		ASSERT_TRUE(e != NULL && e->msg[0]);
@@ -68,9 +68,9 @@ TEST(rejects_bad_names_with_messages)
 
 TEST(short_names)
 {
-	ASSERT_TRUE(reference_is_short("busybox"));
-	ASSERT_TRUE(reference_is_short("me/app"));
-	ASSERT_FALSE(reference_is_short("localhost/app"));
-	ASSERT_FALSE(reference_is_short("quay.io/app"));
-	ASSERT_FALSE(reference_is_short("host:5000/app"));
+	ASSERT_TRUE(image_ref_is_short("busybox"));
+	ASSERT_TRUE(image_ref_is_short("me/app"));
+	ASSERT_FALSE(image_ref_is_short("localhost/app"));
+	ASSERT_FALSE(image_ref_is_short("quay.io/app"));
+	ASSERT_FALSE(image_ref_is_short("host:5000/app"));
 }

@@ -1,0 +1,67 @@
+/* libFuzzer: layer tarballs (plain or compressed) unpacked into a scratch
+ * directory, in both whiteout modes (the first byte picks), then the tree
+ * summarised and removed. Whatever the input, nothing may be written
+ * outside the scratch directory: a canary beside it must stay as it was. */
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/file.h"
+#include "storage/tree.h"
+#include "storage/unpack.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char top[64];
+static int topfd = -1;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (topfd < 0) {
+		snprintf(top, sizeof(top), "/tmp/cell-fuzz-unpack-XXXXXX");
+		if (!mkdtemp(top))
+			abort();
+		topfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (write_file_at(topfd, "canary", "canary", 6, 0644) < 0)
+			abort();
+	}
+	if (size < 1)
+		return 0;
+	int in = memfd_create("layer", MFD_CLOEXEC);
+	if (in < 0 || write_all(in, data + 1, size - 1) < 0 || lseek(in, 0, SEEK_SET) < 0)
+		abort();
+	remove_tree_at(topfd, "tree");
+	if (mkdirat(topfd, "tree", 0755) < 0)
+		abort();
+	int dest = openat(topfd, "tree", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct unpack_options o = {
+	    .whiteouts = data[0] & 1 ? WHITEOUT_DELETE : WHITEOUT_OVERLAY,
+	    .rootless = (data[0] & 2) != 0,
+	    .what = "layer fuzz",
+	};
+	struct unpack_result res;
+	cell_error *err = NULL;
+	if (layer_unpack(in, dest, &o, &res, &err) == 0) {
+		struct tree_summary s;
+		cell_error *e2 = NULL;
+		tree_summarize(dest, "fuzz", &s, &e2);
+		cell_error_free(e2);
+	}
+	cell_error_free(err);
+	close(dest);
+	close(in);
+	/* The only things beside the tree are the canary and the tree. */
+	char *canary = NULL;
+	if (read_file_at(topfd, "canary", 16, &canary, NULL) < 0 || strcmp(canary, "canary") != 0)
+		abort();
+	free(canary);
+	if (remove_tree_at(topfd, "tree") < 0)
+		abort();
+	return 0;
+}
