@@ -18,6 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!mkdtemp(dir))
 			return 0;
 		rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* An empty root: its name may go at once, the fd keeps it usable. */
+		rmdir(dir);
 	}
 	struct image_config c;
 	cell_error *err = NULL;

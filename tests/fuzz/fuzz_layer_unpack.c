@@ -2,6 +2,7 @@
  * directory, in both whiteout modes (the first byte picks), then the tree
  * summarised and removed. Whatever the input, nothing may be written
  * outside the scratch directory: a canary beside it must stay as it was. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,11 +22,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char top[64];
 static int topfd = -1;
 
+/* Scratch directories are named by pid; libFuzzer may end without running
+ * atexit handlers, so each run first sweeps those of dead processes. */
+static void sweep_scratch(const char *prefix)
+{
+	DIR *d = opendir("/tmp");
+	struct dirent *de;
+	size_t n = strlen(prefix);
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, n) != 0)
+			continue;
+		char proc[300];
+		snprintf(proc, sizeof(proc), "/proc/%s", de->d_name + n);
+		if (access(proc, F_OK) == 0)
+			continue;
+		char path[300];
+		snprintf(path, sizeof(path), "/tmp/%s", de->d_name);
+		remove_tree_at(AT_FDCWD, path);
+	}
+	if (d)
+		closedir(d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (topfd < 0) {
-		snprintf(top, sizeof(top), "/tmp/cell-fuzz-unpack-XXXXXX");
-		if (!mkdtemp(top))
+		sweep_scratch("cell-fuzz-unpack-");
+		snprintf(top, sizeof(top), "/tmp/cell-fuzz-unpack-%d", (int)getpid());
+		remove_tree_at(AT_FDCWD, top);
+		if (mkdir(top, 0700) < 0)
 			abort();
 		topfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (write_file_at(topfd, "canary", "canary", 6, 0644) < 0)
