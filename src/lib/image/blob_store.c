@@ -18,7 +18,13 @@
 struct blob_store {
 	int dirfd; /* blobs/sha256 */
 	char *path;
+	bool deferred_sync;
 };
+
+void blob_store_defer_sync(struct blob_store *bs, bool deferred)
+{
+	bs->deferred_sync = deferred;
+}
 
 struct blob_writer {
 	struct blob_store *bs;
@@ -130,7 +136,7 @@ int blob_writer_commit(struct blob_writer *w, const char *expected, int64_t expe
 	const char *name = digest_hex(got);
 	if (faccessat(w->bs->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
-	if (fsync(w->fd) < 0)
+	if (!w->bs->deferred_sync && fsync(w->fd) < 0)
 		return cell_error_errno(err, errno, "flush blob %s", got);
 	int r;
 	if (w->tmpname[0]) {
@@ -146,7 +152,8 @@ int blob_writer_commit(struct blob_writer *w, const char *expected, int64_t expe
 	}
 	if (r < 0)
 		return cell_error_errno(err, errno, "store blob %s", got);
-	fsync(w->bs->dirfd);
+	if (!w->bs->deferred_sync)
+		fsync(w->bs->dirfd);
 	return 0;
 }
 

@@ -25,6 +25,11 @@ static inline void blob_store_freep(struct blob_store **bs)
 	*bs = NULL;
 }
 
+/* With deferred, committed blobs are not flushed one by one: the caller
+ * flushes the file system (syncfs) before anything names them. Loads of many
+ * large blobs save a wait per blob that way. */
+void blob_store_defer_sync(struct blob_store *bs, bool deferred);
+
 /* Start a new blob. */
 int blob_writer_new(struct blob_store *bs, struct blob_writer **out, cell_error **err);
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, cell_error **err);

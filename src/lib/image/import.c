@@ -345,6 +345,7 @@ int image_import(struct image_store *s, const char *path, const struct import_op
 	char layer[DIGEST_BUF], config[DIGEST_BUF], digest[DIGEST_BUF];
 	int64_t lsize = 0;
 	_cleanup_free_ char *ctext = NULL, *mtext = NULL;
+	blob_store_defer_sync(s->blobs, true);
 	r = store_layer(s, is_stdin ? STDIN_FILENO : fd, what, layer, &lsize, err);
 	if (r == 0)
 		r = build_config(o, layer, what, &ctext, err);
@@ -368,6 +369,7 @@ int image_import(struct image_store *s, const char *path, const struct import_op
 		if (image_store_gc(s, &gc_err) < 0)
 			log_warning("%s", gc_err->msg);
 	}
+	blob_store_defer_sync(s->blobs, false);
 	image_store_unlock(s);
 	if (r < 0)
 		return cell_error_prefix(err, "import %s", what);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "archive.h"
@@ -489,7 +490,13 @@ int image_archive_load(struct image_store *s, const char *path, const struct pla
 	if (r < 0)
 		return r;
 	_cleanup_strv_ char **out = NULL;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	blob_store_defer_sync(s->blobs, true);
 	r = read_archive(&l, fd >= 0 ? fd : STDIN_FILENO, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("%s: %zu files read into the blob store in %.3f s", l.path, l.n,
+		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (r == 0) {
 		if (l.manifest_json)
 			r = load_docker(&l, &out, err);
@@ -507,6 +514,7 @@ int image_archive_load(struct image_store *s, const char *path, const struct pla
 	_cleanup_error_ cell_error *gc_err = NULL;
 	if (image_store_gc(s, &gc_err) < 0)
 		log_warning("%s", gc_err->msg);
+	blob_store_defer_sync(s->blobs, false);
 	image_store_unlock(s);
 	loader_clear(&l);
 	if (r < 0)

@@ -738,6 +738,10 @@ int image_store_commit(struct image_store *s, const char *manifest, size_t len, 
 	if (r == 0 && (!names || !names[0]) &&
 	    layout_add_unnamed(index, md, img.manifest.media_type, (int64_t)len) < 0)
 		r = cell_error_set(err, ENOMEM, "out of memory");
+	/* Blobs written with deferred flushing, and layers, reach the disk
+	 * before a name points at them. */
+	if (r == 0 && syncfs(s->rootfd) < 0)
+		r = cell_error_errno(err, errno, "flush store %s", s->root);
 	if (r == 0)
 		r = write_index(s, index, err);
 	image_clear(&img);

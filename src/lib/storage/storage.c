@@ -381,9 +381,12 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 	struct unpack_result res;
 	if (lseek(src->fd, 0, SEEK_SET) < 0)
 		return cell_error_errno(err, errno, "%s: rewind", src->what);
+	struct timespec t0, t1, t2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = layer_unpack(src->fd, diff, &o, &res, err);
 	if (r < 0)
 		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (strcmp(res.diff_id, src->diff_id) != 0)
 		return cell_error_set(err, EBADMSG,
 				      "%s: uncompressed content is %s, the image config says %s", src->what,
@@ -397,6 +400,10 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 	r = tree_summarize(diff, src->what, &rec.tree, err);
 	if (r < 0)
 		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	log_debug("%s: unpacked in %.3f s, summarised in %.3f s", src->what,
+		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		  (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
 	return write_layer_record(tfd, &rec, err);
 }
 
@@ -503,6 +510,8 @@ int storage_create_chain(struct storage *s, size_t n, const struct layer_source 
 	if (!w || !built)
 		return cell_error_set(err, ENOMEM, "out of memory");
 	int jobs = parallelism(), running = 0, r = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	size_t next = 0, nw = 0;
 	for (;;) {
 		while (r == 0 && running < jobs && next < n) {
@@ -545,8 +554,14 @@ int storage_create_chain(struct storage *s, size_t n, const struct layer_source 
 	}
 	if (r < 0)
 		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("%zu layers unpacked in %.3f s", nw,
+		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	/* Everything on disk before any of it becomes visible. */
 	syncfs(s->layersfd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	log_debug("synced in %.3f s",
+		  (double)(t0.tv_sec - t1.tv_sec) + (double)(t0.tv_nsec - t1.tv_nsec) / 1e9);
 	for (size_t i = 0; i < n; i++)
 		if (built[i] && (r = commit_layer(s, chain_ids[i], err)) < 0)
 			return r;
