@@ -59,21 +59,20 @@ python3 "$top/tests/integration/make-archive.py" "$work/image.tar" localhost/ben
 size=$(stat -c %s "$work/image.tar")
 echo "image: 3 layers, $((size / 1000000)) MB docker-archive"
 
-# One timed load into a fresh store; prints nanoseconds.
+# One timed load into a fresh store (a new directory each run: removing the
+# last one right before would time the file system's cleanup, not the load);
+# prints nanoseconds.
 load_cell() {
-	rm -rf "$work/cell"
 	sync
 	t0=$(now)
-	"$cell" --root "$work/cell/root" --runroot "$work/cell/run" --storage-driver overlay load -q -i "$work/image.tar"
+	"$cell" --root "$work/cell$1/root" --runroot "$work/cell$1/run" --storage-driver overlay load -q \
+		-i "$work/image.tar"
 	echo $(($(now) - t0))
 }
 load_podman() {
-	[ -d "$work/podman" ] && podman --root "$work/podman/root" --runroot "$work/podman/run" \
-		--storage-driver overlay system reset -f >/dev/null 2>&1 || true
-	rm -rf "$work/podman"
 	sync
 	t0=$(now)
-	podman --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver overlay \
+	podman --root "$work/podman$1/root" --runroot "$work/podman$1/run" --storage-driver overlay \
 		--events-backend none load -q -i "$work/image.tar" >/dev/null
 	echo $(($(now) - t0))
 }
@@ -84,11 +83,11 @@ i=0
 while [ $i -lt "$runs" ]; do
 	# alternate who goes first, so that neither always inherits the other's writeback
 	if [ $((i % 2)) -eq 0 ]; then
-		load_cell >>"$work/cell.times"
-		load_podman >>"$work/podman.times"
+		load_cell $i >>"$work/cell.times"
+		load_podman $i >>"$work/podman.times"
 	else
-		load_podman >>"$work/podman.times"
-		load_cell >>"$work/cell.times"
+		load_podman $i >>"$work/podman.times"
+		load_cell $i >>"$work/cell.times"
 	fi
 	i=$((i + 1))
 done
@@ -96,26 +95,28 @@ c=$(median <"$work/cell.times")
 p=$(median <"$work/podman.times")
 echo "load ($runs runs, median): cell $(secs "$c") s, podman $(secs "$p") s, cell/podman = $(ratio "$c" "$p")"
 
-# Unpack against tar -x, layer by layer.
+rm -rf "$work"/cell[0-9]* "$work"/podman[0-9]*
+sync
+
+# Unpack against tar -x, layer by layer, each run into a new directory.
 for l in l2 l3; do
 	: >"$work/u.times"
 	: >"$work/t.times"
 	i=0
 	while [ $i -lt "$runs" ]; do
-		rm -rf "$work/x"
-		mkdir "$work/x"
+		mkdir "$work/t$i" "$work/u$i"
 		sync
 		t0=$(now)
-		tar -C "$work/x" --numeric-owner -xpf "$work/$l.tar"
+		tar -C "$work/t$i" --numeric-owner -xpf "$work/$l.tar"
 		echo $(($(now) - t0)) >>"$work/t.times"
-		rm -rf "$work/x"
-		mkdir "$work/x"
 		sync
 		t0=$(now)
-		"$unpack" "$work/$l.tar" "$work/x" overlay >/dev/null
+		"$unpack" "$work/$l.tar" "$work/u$i" overlay >/dev/null
 		echo $(($(now) - t0)) >>"$work/u.times"
 		i=$((i + 1))
 	done
+	rm -rf "$work"/t[0-9]* "$work"/u[0-9]*
+	sync
 	u=$(median <"$work/u.times")
 	t=$(median <"$work/t.times")
 	mb=$(($(stat -c %s "$work/$l.tar") / 1000000))

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,6 +475,17 @@ static int finish_worker(struct worker *w, cell_error **err)
 	return cell_error_set(err, EIO, "layer unpack process failed with status %d", WEXITSTATUS(status));
 }
 
+struct pending {
+	size_t index;
+	off_t size;
+};
+
+static int by_size_desc(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	return x->size < y->size ? 1 : x->size > y->size ? -1 : 0;
+}
+
 static int parallelism(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -507,17 +519,29 @@ int storage_create_chain(struct storage *s, size_t n, const struct layer_source 
 
 	_cleanup_free_ struct worker *w = calloc(n ? n : 1, sizeof(*w));
 	_cleanup_free_ bool *built = calloc(n ? n : 1, sizeof(bool));
-	if (!w || !built)
+	_cleanup_free_ struct pending *order = calloc(n ? n : 1, sizeof(*order));
+	_cleanup_free_ struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
+	if (!w || !built || !order || !pfd)
 		return cell_error_set(err, ENOMEM, "out of memory");
+	/* Largest first (longest processing time first): the big layers must
+	 * not wait behind small ones for a processor. */
+	size_t todo = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (storage_layer_exists(s, chain_ids[i]))
+			continue;
+		struct stat st;
+		order[todo].index = i;
+		order[todo].size = fstat(src[i].fd, &st) == 0 ? st.st_size : 0;
+		todo++;
+	}
+	qsort(order, todo, sizeof(*order), by_size_desc);
 	int jobs = parallelism(), running = 0, r = 0;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	size_t next = 0, nw = 0;
 	for (;;) {
-		while (r == 0 && running < jobs && next < n) {
-			size_t i = next++;
-			if (storage_layer_exists(s, chain_ids[i]))
-				continue;
+		while (r == 0 && running < jobs && next < todo) {
+			size_t i = order[next++].index;
 			r = start_worker(s, &src[i], chain_ids[i], i ? chain_ids[i - 1] : NULL, i, &w[nw],
 					 err);
 			if (r == 0) {
@@ -527,10 +551,30 @@ int storage_create_chain(struct storage *s, size_t n, const struct layer_source 
 		}
 		if (running == 0)
 			break;
-		/* Reap in start order; a failure stops new starts, and the others
-		 * are still waited for so that none outlives us. */
+		/* Reap whichever finishes first (its pipe closes when it exits). A
+		 * failure stops new starts, and the others are still waited for,
+		 * so that none outlives us. */
+		nfds_t np = 0;
+		for (size_t k = 0; k < nw; k++)
+			if (w[k].fd >= 0)
+				pfd[np++] = (struct pollfd){.fd = w[k].fd, .events = POLLIN};
+		if (poll(pfd, np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (r == 0)
+				r = cell_error_errno(err, errno, "wait for layer unpack processes");
+			for (size_t k = 0; k < nw; k++)
+				if (w[k].fd >= 0) {
+					kill(w[k].pid, SIGKILL);
+					finish_worker(&w[k], NULL);
+				}
+			break;
+		}
 		for (size_t k = 0; k < nw; k++) {
-			if (w[k].fd < 0)
+			bool ready = false;
+			for (nfds_t j = 0; j < np; j++)
+				ready = ready || (pfd[j].fd == w[k].fd && pfd[j].revents);
+			if (w[k].fd < 0 || !ready)
 				continue;
 			cell_error *e = NULL;
 			int rr = finish_worker(&w[k], &e);
@@ -549,7 +593,6 @@ int storage_create_chain(struct storage *s, size_t n, const struct layer_source 
 				if (rr == 0)
 					built[w[k].index] = true;
 			}
-			break;
 		}
 	}
 	if (r < 0)
