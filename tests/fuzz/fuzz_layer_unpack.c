@@ -69,14 +69,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .whiteouts = data[0] & 1 ? WHITEOUT_DELETE : WHITEOUT_OVERLAY,
 	    .rootless = (data[0] & 2) != 0,
 	    .what = "layer fuzz",
+	    .hash_contents = true,
 	};
 	struct unpack_result res;
 	cell_error *err = NULL;
 	if (layer_unpack(in, dest, &o, &res, &err) == 0) {
-		struct tree_summary s;
+		/* What was hashed while writing must be what a reader sees. */
+		struct tree_summary known, read;
 		cell_error *e2 = NULL;
-		tree_summarize(dest, "fuzz", &s, &e2);
+		int r1 = tree_summarize(dest, "fuzz", res.contents, &known, &e2);
 		cell_error_free(e2);
+		e2 = NULL;
+		int r2 = tree_summarize(dest, "fuzz", NULL, &read, &e2);
+		cell_error_free(e2);
+		if (r1 == 0 && r2 == 0 && strcmp(known.digest, read.digest) != 0)
+			abort();
+		unpack_result_clear(&res);
 	}
 	cell_error_free(err);
 	close(dest);

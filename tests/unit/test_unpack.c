@@ -145,11 +145,26 @@ TEST(diff_id_is_the_uncompressed_sha256_for_every_compression)
 	int d0 = openat(top, "out0", O_RDONLY | O_DIRECTORY),
 	    d1 = openat(top, "out1", O_RDONLY | O_DIRECTORY),
 	    d2 = openat(top, "out2", O_RDONLY | O_DIRECTORY);
-	ASSERT_EQ(0, tree_summarize(d0, "t", &s0, NULL));
-	ASSERT_EQ(0, tree_summarize(d1, "t", &s1, NULL));
-	ASSERT_EQ(0, tree_summarize(d2, "t", &s2, NULL));
+	ASSERT_EQ(0, tree_summarize(d0, "t", NULL, &s0, NULL));
+	ASSERT_EQ(0, tree_summarize(d1, "t", NULL, &s1, NULL));
+	ASSERT_EQ(0, tree_summarize(d2, "t", NULL, &s2, NULL));
 	ASSERT_STREQ(s0.digest, s1.digest);
 	ASSERT_STREQ(s0.digest, s2.digest);
+	/* Hashing while unpacking gives the summary a reader computes. */
+	int d3 = subdir(top, "out3");
+	char path[128];
+	snprintf(path, sizeof(path), "%s/gz.tar", dir);
+	int in = open(path, O_RDONLY | O_CLOEXEC);
+	struct unpack_options ho = {.whiteouts = WHITEOUT_OVERLAY, .what = "hashed", .hash_contents = true};
+	struct unpack_result hr;
+	ASSERT_EQ(0, layer_unpack(in, d3, &ho, &hr, NULL));
+	ASSERT_TRUE(hr.contents != NULL);
+	struct tree_summary s3;
+	ASSERT_EQ(0, tree_summarize(d3, "t", hr.contents, &s3, NULL));
+	ASSERT_STREQ(s0.digest, s3.digest);
+	unpack_result_clear(&hr);
+	close(in);
+	close(d3);
 	ASSERT_EQ(22 + 10 + 4 + 10, s0.size); /* the hardlink counted once */
 	close(d0);
 	close(d1);
@@ -317,8 +332,8 @@ TEST(tree_copy_is_faithful)
 	ASSERT_EQ(0, setxattr(p, "user.test", "v", 1, 0));
 	ASSERT_EQ(0, tree_copy(a, b, "copy", NULL));
 	struct tree_summary sa, sb;
-	ASSERT_EQ(0, tree_summarize(a, "a", &sa, NULL));
-	ASSERT_EQ(0, tree_summarize(b, "b", &sb, NULL));
+	ASSERT_EQ(0, tree_summarize(a, "a", NULL, &sa, NULL));
+	ASSERT_EQ(0, tree_summarize(b, "b", NULL, &sb, NULL));
 	ASSERT_STREQ(sa.digest, sb.digest);
 	ASSERT_EQ(sa.entries, sb.entries);
 	struct stat x, y;
@@ -327,7 +342,7 @@ TEST(tree_copy_is_faithful)
 	ASSERT_EQ(x.st_ino, y.st_ino);
 	/* a change shows in the summary */
 	write_file_at(b, "etc/passwd", "changed\n", 8, 0644);
-	ASSERT_EQ(0, tree_summarize(b, "b", &sb, NULL));
+	ASSERT_EQ(0, tree_summarize(b, "b", NULL, &sb, NULL));
 	ASSERT_TRUE(strcmp(sa.digest, sb.digest) != 0);
 	close(a);
 	close(b);

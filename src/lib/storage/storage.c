@@ -330,7 +330,7 @@ int storage_layer_verify(struct storage *s, const char *chain_id, cell_error **e
 	struct tree_summary now;
 	char what[DIGEST_BUF + 16];
 	snprintf(what, sizeof(what), "layer %.19s", chain_id);
-	r = tree_summarize(dfd, what, &now, err);
+	r = tree_summarize(dfd, what, NULL, &now, err);
 	if (r < 0)
 		return r;
 	if (strcmp(now.digest, rec.tree.digest) != 0 || now.size != rec.tree.size ||
@@ -378,8 +378,12 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 		return r;
 
 	struct unpack_options o = {
-	    .whiteouts = s->driver->whiteouts, .rootless = s->rootless, .what = src->what};
-	struct unpack_result res;
+	    .whiteouts = s->driver->whiteouts,
+	    .rootless = s->rootless,
+	    .what = src->what,
+	    .hash_contents = true,
+	};
+	_cleanup_(unpack_result_clear) struct unpack_result res = {0};
 	if (lseek(src->fd, 0, SEEK_SET) < 0)
 		return cell_error_errno(err, errno, "%s: rewind", src->what);
 	struct timespec t0, t1, t2;
@@ -398,7 +402,7 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 	memcpy(rec.diff_id, src->diff_id, DIGEST_BUF);
 	snprintf(rec.parent, sizeof(rec.parent), "%s", parent ? parent : "");
 	snprintf(rec.driver, sizeof(rec.driver), "%s", s->driver->name);
-	r = tree_summarize(diff, src->what, &rec.tree, err);
+	r = tree_summarize(diff, src->what, res.contents, &rec.tree, err);
 	if (r < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t2);

@@ -148,10 +148,26 @@ static int cmp_inode(const void *a, const void *b)
 	return 0;
 }
 
+int tree_content_cmp(const void *a, const void *b)
+{
+	const struct tree_content *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+void tree_content_free(void *root)
+{
+	tdestroy(root, free);
+}
+
 struct summarizer {
 	struct sha256 *tree;
 	struct sha256 *file;
 	unsigned char *buf;
+	const void *known;
 	void *inodes;
 	struct tree_summary *out;
 	const char *what;
@@ -216,10 +232,14 @@ static int summarize_dir(struct summarizer *s, int dfd, char *path, size_t plen,
 			struct inode_seen key = {.dev = st.st_dev, .ino = st.st_ino};
 			struct inode_seen **found =
 			    st.st_nlink > 1 ? tfind(&key, &s->inodes, cmp_inode) : NULL;
+			struct tree_content ckey = {.dev = st.st_dev, .ino = st.st_ino};
+			struct tree_content **known =
+			    s->known ? tfind(&ckey, (void *const *)&s->known, tree_content_cmp) : NULL;
 			if (found) {
 				snprintf(extra, sizeof(extra), "%s", (*found)->digest);
 			} else {
-				r = hash_file(s, fd, extra);
+				r = known ? (snprintf(extra, sizeof(extra), "%s", (*known)->digest), 0)
+					  : hash_file(s, fd, extra);
 				if (r < 0) {
 					r = cell_error_errno(err, -r, "%s: read /%s", s->what, path);
 					break;
@@ -271,9 +291,9 @@ static int summarize_dir(struct summarizer *s, int dfd, char *path, size_t plen,
 	return r;
 }
 
-int tree_summarize(int dirfd, const char *what, struct tree_summary *out, cell_error **err)
+int tree_summarize(int dirfd, const char *what, const void *known, struct tree_summary *out, cell_error **err)
 {
-	struct summarizer s = {.out = out, .what = what};
+	struct summarizer s = {.out = out, .what = what, .known = known};
 	memset(out, 0, sizeof(*out));
 	s.tree = sha256_new();
 	s.file = sha256_new();

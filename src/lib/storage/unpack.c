@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/path.h"
 #include "stream.h"
+#include "tree.h"
 
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_MARKER   ".wh..wh..opq"
@@ -37,9 +38,15 @@ struct unpacker {
 	void *created; /* tsearch set of paths this layer made (WHITEOUT_DELETE) */
 	struct dir_time *dirs;
 	size_t n_dirs, cap_dirs;
-	unsigned char *buf;
-	uid_t euid;
+	struct sha256 *content; /* with hash_contents */
+	void *contents;
 };
+
+void unpack_result_clear(struct unpack_result *res)
+{
+	tree_content_free(res->contents);
+	res->contents = NULL;
+}
 
 static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
 {
@@ -286,6 +293,34 @@ static int set_times(struct unpacker *u, struct archive_entry *e, int fd, int pa
 	return 0;
 }
 
+/* Remember the digest of the file at fd (or forget a stale one of a reused
+ * inode number, when digest is NULL). */
+static int note_content(struct unpacker *u, int fd, const char *digest)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	struct tree_content key = {.dev = st.st_dev, .ino = st.st_ino};
+	struct tree_content **old = tfind(&key, &u->contents, tree_content_cmp);
+	if (old) {
+		struct tree_content *o = *old;
+		tdelete(&key, &u->contents, tree_content_cmp);
+		free(o);
+	}
+	if (!digest)
+		return 0;
+	struct tree_content *c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = key;
+	memcpy(c->digest, digest, DIGEST_BUF);
+	if (!tsearch(c, &u->contents, tree_content_cmp)) {
+		free(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int write_content(struct unpacker *u, int fd, struct archive_entry *e, const char *entry,
 			 uint64_t *written, cell_error **err)
 {
@@ -293,6 +328,9 @@ static int write_content(struct unpacker *u, int fd, struct archive_entry *e, co
 	size_t size;
 	la_int64_t offset;
 	int64_t end = 0;
+	/* The content hashes as it goes while it comes in order without holes;
+	 * a sparse file is left for the summary to read. */
+	bool hashing = u->content != NULL;
 	for (;;) {
 		int r = archive_read_data_block(u->ar, &block, &size, &offset);
 		if (r == ARCHIVE_EOF)
@@ -302,6 +340,10 @@ static int write_content(struct unpacker *u, int fd, struct archive_entry *e, co
 				return cell_error_set(err, u->stream_err->code, "%s", u->stream_err->msg);
 			return entry_error(u, EBADMSG, entry, archive_error_string(u->ar), err);
 		}
+		if (hashing && offset != end)
+			hashing = false;
+		if (hashing)
+			sha256_update(u->content, block, size);
 		const char *p = block;
 		size_t left = size;
 		off_t at = offset;
@@ -324,6 +366,12 @@ static int write_content(struct unpacker *u, int fd, struct archive_entry *e, co
 	int64_t want = archive_entry_size(e);
 	if (want > end && ftruncate(fd, want) < 0)
 		return entry_errno(u, errno, entry, "truncate", err);
+	if (u->content) {
+		char digest[DIGEST_BUF];
+		sha256_final(u->content, digest);
+		if (note_content(u, fd, hashing && want == end ? digest : NULL) < 0)
+			return entry_errno(u, errno ? errno : ENOMEM, entry, "remember content digest", err);
+	}
 	return 0;
 }
 
@@ -571,6 +619,8 @@ static void unpacker_free(struct unpacker *u)
 	layer_stream_free(u->stream);
 	cell_error_free(u->stream_err);
 	tdestroy(u->created, free);
+	tree_content_free(u->contents);
+	sha256_free(u->content);
 	for (size_t i = 0; i < u->n_dirs; i++)
 		free(u->dirs[i].path);
 	free(u->dirs);
@@ -579,10 +629,15 @@ static void unpacker_free(struct unpacker *u)
 int layer_unpack(int src_fd, int dest_fd, const struct unpack_options *o, struct unpack_result *res,
 		 cell_error **err)
 {
-	struct unpacker u = {.o = o, .dest = dest_fd, .euid = geteuid()};
+	struct unpacker u = {.o = o, .dest = dest_fd};
+	res->contents = NULL;
+	if (o->hash_contents && !(u.content = sha256_new()))
+		return cell_error_set(err, ENOMEM, "out of memory");
 	int r = layer_stream_open(src_fd, o->what, &u.stream, err);
-	if (r < 0)
+	if (r < 0) {
+		unpacker_free(&u);
 		return r;
+	}
 	u.ar = archive_read_new();
 	if (!u.ar) {
 		unpacker_free(&u);
@@ -627,6 +682,7 @@ int layer_unpack(int src_fd, int dest_fd, const struct unpack_options *o, struct
 		res->tar_size = layer_stream_size(u.stream);
 		res->content_size = content;
 		res->entries = entries;
+		res->contents = TAKE_PTR(u.contents);
 	}
 	unpacker_free(&u);
 	return r;

@@ -25,6 +25,9 @@ struct unpack_options {
 	bool rootless;
 	/* Names the layer in messages ("layer sha256:ab…"). */
 	const char *what;
+	/* Hash regular files as they are written, into unpack_result.contents,
+	 * so that a tree summary need not read them back. */
+	bool hash_contents;
 };
 
 struct unpack_result {
@@ -32,7 +35,11 @@ struct unpack_result {
 	uint64_t tar_size;        /* bytes of the uncompressed tar */
 	uint64_t content_size;    /* bytes of regular-file content written */
 	uint64_t entries;         /* tar entries applied */
+	void *contents;           /* with hash_contents: struct tree_content by inode (tree.h) */
 };
+
+/* Free what a result holds. */
+void unpack_result_clear(struct unpack_result *res);
 
 /* Unpack the tar (plain or compressed) read from src_fd into the directory
  * dest_fd. On failure the directory holds a partial tree: the caller unpacks
