@@ -408,6 +408,11 @@ int image_store_tag(struct image_store *s, const char *ref, const char *const *n
 		return r;
 	_cleanup_json_ json_t *index = NULL;
 	r = layout_index_read(s->rootfd, s->root, &index, err);
+	/* A descriptor's size is its manifest blob's. */
+	int64_t size = 0;
+	int sr = r == 0 ? blob_store_size(s->blobs, img.digest, &size) : 0;
+	if (sr < 0)
+		r = cell_error_errno(err, -sr, "manifest of image %s", img.digest);
 	for (size_t i = 0; r == 0 && names[i]; i++) {
 		struct image_ref nr;
 		r = image_ref_parse(names[i], IMAGE_REF_LOCALHOST, &nr, err);
@@ -421,23 +426,13 @@ int image_store_tag(struct image_store *s, const char *ref, const char *const *n
 		}
 		_cleanup_free_ char *full = image_ref_format(&nr);
 		image_ref_clear(&nr);
-		if (!full || layout_set_name(index, full, img.digest, img.manifest.media_type,
-					     (int64_t)json_dumpb(img.manifest.json, NULL, 0, 0)) < 0) {
+		if (!full || layout_set_name(index, full, img.digest, img.manifest.media_type, size) < 0) {
 			r = cell_error_set(err, ENOMEM, "out of memory");
 			break;
 		}
 	}
-	if (r == 0) {
-		/* The descriptor's size must be the manifest blob's. */
-		int64_t size = 0;
-		blob_store_size(s->blobs, img.digest, &size);
-		json_t *m = json_object_get(index, "manifests"), *d;
-		size_t i;
-		json_array_foreach (m, i, d)
-			if (strcmp(layout_entry_digest(d), img.digest) == 0)
-				json_object_set_new(d, "size", json_integer(size));
+	if (r == 0)
 		r = write_index(s, index, err);
-	}
 	image_clear(&img);
 	return r;
 }
