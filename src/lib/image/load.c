@@ -22,8 +22,9 @@
 #include "reference.h"
 #include "storage/unpack.h"
 
-#define INDEX_FILE_MAX (16 << 20)
-#define BUF_SIZE       (1 << 20)
+#define INDEX_FILE_MAX   (16 << 20)
+#define BUF_SIZE         (1 << 20)
+#define UNPACK_AHEAD_MIN (1 << 20)
 
 struct archive_item {
 	char *name;
@@ -259,6 +260,10 @@ static int read_archive(struct loader *l, int fd, cell_error **err)
 				exp = expected;
 			}
 			r = ingest_file(l, a, it, exp, buf, err);
+			/* Big files are layers, almost always: unpacking them now
+			 * overlaps with reading the rest of the archive. */
+			if (r == 0 && it->size >= UNPACK_AHEAD_MIN)
+				image_store_unpack_ahead(l->s, it->digest);
 		}
 		if (r < 0)
 			break;
@@ -514,6 +519,7 @@ int image_archive_load(struct image_store *s, const char *path, const struct pla
 	_cleanup_error_ cell_error *gc_err = NULL;
 	if (image_store_gc(s, &gc_err) < 0)
 		log_warning("%s", gc_err->msg);
+	image_store_drop_pending(s);
 	blob_store_defer_sync(s->blobs, false);
 	image_store_unlock(s);
 	loader_clear(&l);

@@ -95,10 +95,60 @@ int image_store_open(const struct image_store_options *o, struct image_store **o
 	return 0;
 }
 
+bool image_store_unpack_ahead(struct image_store *s, const char *digest)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t running = 0;
+	for (size_t i = 0; i < s->n_pending; i++) {
+		if (strcmp(s->pending[i].digest, digest) == 0)
+			return true;
+		running += storage_unpack_running(s->pending[i].job);
+	}
+	if (running >= (size_t)(cpus > 0 ? cpus : 1))
+		return false;
+	struct pending_layer *v = realloc(s->pending, (s->n_pending + 1) * sizeof(*v));
+	if (!v)
+		return false;
+	s->pending = v;
+	struct pending_layer *p = &v[s->n_pending];
+	memcpy(p->digest, digest, DIGEST_BUF);
+	p->fd = blob_store_open_blob(s->blobs, digest, NULL);
+	if (p->fd < 0)
+		return false;
+	char what[64];
+	snprintf(what, sizeof(what), "layer %.19s", digest);
+	if (storage_unpack_start(s->storage, p->fd, what, &p->job, NULL) < 0) {
+		close(p->fd);
+		return false;
+	}
+	s->n_pending++;
+	return true;
+}
+
+void image_store_drop_pending(struct image_store *s)
+{
+	for (size_t i = 0; i < s->n_pending; i++) {
+		storage_unpack_discard(s->storage, s->pending[i].job);
+		close(s->pending[i].fd);
+	}
+	free(s->pending);
+	s->pending = NULL;
+	s->n_pending = 0;
+}
+
+static struct layer_job *pending_job(struct image_store *s, const char *digest)
+{
+	for (size_t i = 0; i < s->n_pending; i++)
+		if (strcmp(s->pending[i].digest, digest) == 0)
+			return s->pending[i].job;
+	return NULL;
+}
+
 void image_store_free(struct image_store *s)
 {
 	if (!s)
 		return;
+	image_store_drop_pending(s);
 	storage_free(s->storage);
 	blob_store_free(s->blobs);
 	if (s->rootfd >= 0)
@@ -697,8 +747,12 @@ int image_store_commit(struct image_store *s, const char *manifest, size_t len, 
 			r = fds[i];
 			break;
 		}
-		src[i] =
-		    (struct layer_source){.fd = fds[i], .diff_id = img.config.diff_ids[i], .what = whats[i]};
+		src[i] = (struct layer_source){
+		    .fd = fds[i],
+		    .diff_id = img.config.diff_ids[i],
+		    .what = whats[i],
+		    .job = pending_job(s, l->digest),
+		};
 	}
 	/* Layers that exist need no source: storage_create_chain skips them. */
 	if (r == 0) {

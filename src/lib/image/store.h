@@ -17,12 +17,21 @@
 #include "manifest.h"
 #include "storage/storage.h"
 
+/* A layer blob being unpacked ahead of its image's commit (load). */
+struct pending_layer {
+	char digest[DIGEST_BUF];
+	int fd;
+	struct layer_job *job;
+};
+
 struct image_store {
 	char *root;
 	char *runroot;
 	int rootfd;
 	struct blob_store *blobs;
 	struct storage *storage;
+	struct pending_layer *pending;
+	size_t n_pending;
 };
 
 struct image_store_options {
@@ -104,6 +113,15 @@ int image_store_prune(struct image_store *s, bool all, struct removal *out, cell
  * exclusive lock. */
 int image_store_commit(struct image_store *s, const char *manifest, size_t len, const char *const *names,
 		       char *digest, cell_error **err);
+
+/* Start unpacking a blob that is probably a layer, so that the commit that
+ * names it finds it done. Best effort: returns false when it did not start
+ * (the driver needs parents, too many already run, or it failed). */
+bool image_store_unpack_ahead(struct image_store *s, const char *digest);
+
+/* Stop and forget what image_store_unpack_ahead() started and no commit
+ * took. */
+void image_store_drop_pending(struct image_store *s);
 
 /* Remove blobs that no image needs. Needs the exclusive lock. */
 int image_store_gc(struct image_store *s, cell_error **err);

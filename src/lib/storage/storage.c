@@ -421,6 +421,173 @@ static int commit_layer(struct storage *s, const char *chain_id, cell_error **er
 	return 0;
 }
 
+/* Layers unpacked ahead of their chain (storage_unpack_start). */
+struct layer_job {
+	pid_t pid;
+	int fd; /* the worker's result pipe; -1 once read */
+	char tmp[64];
+	int status; /* after the worker ended: 0, or a negative errno */
+	char *msg;  /* its error message */
+	char diff_id[DIGEST_BUF];
+	uint64_t tar_size;
+	struct tree_summary tree;
+	bool adopted;
+};
+
+/* The worker: unpack into TMP/diff and report "diffID tarSize treeDigest
+ * treeSize entries", or "!errno message". */
+static void job_child(struct storage *s, int fd, const char *what, const char *tmp, int out)
+{
+	char msg[4096];
+	cell_error *e = NULL;
+	char p[128];
+	snprintf(p, sizeof(p), "%s/diff", tmp);
+	int diff = path_open_beneath(s->layersfd, p, O_RDONLY | O_DIRECTORY);
+	struct unpack_options o = {
+	    .whiteouts = s->driver->whiteouts,
+	    .rootless = s->rootless,
+	    .what = what,
+	    .hash_contents = true,
+	};
+	struct unpack_result res = {0};
+	struct tree_summary tree;
+	int r = diff < 0 ? cell_error_errno(&e, -diff, "open %s", p) : layer_unpack(fd, diff, &o, &res, &e);
+	if (r == 0)
+		r = tree_summarize(diff, what, res.contents, &tree, &e);
+	int n = r == 0 ? snprintf(msg, sizeof(msg), "%s %llu %s %llu %llu", res.diff_id,
+				  (unsigned long long)res.tar_size, tree.digest,
+				  (unsigned long long)tree.size, (unsigned long long)tree.entries)
+		       : snprintf(msg, sizeof(msg), "!%d %s", e ? e->code : EIO, e ? e->msg : "failed");
+	write_all(out, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	_exit(r < 0 ? 1 : 0);
+}
+
+int storage_unpack_start(struct storage *s, int fd, const char *what, struct layer_job **out,
+			 cell_error **err)
+{
+	static unsigned counter;
+	if (!s->driver->independent_layers)
+		return -EOPNOTSUPP;
+	_cleanup_free_ struct layer_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	j->fd = -1;
+	snprintf(j->tmp, sizeof(j->tmp), TMP_PREFIX "job-%d-%u", (int)getpid(), counter++);
+	if (mkdirat(s->layersfd, j->tmp, 0700) < 0)
+		return cell_error_errno(err, errno, "create %s/layers/%s", s->root, j->tmp);
+	char p[128];
+	snprintf(p, sizeof(p), "%s/diff", j->tmp);
+	char q[128];
+	snprintf(q, sizeof(q), "%s/refs", j->tmp);
+	if (mkdirat(s->layersfd, p, 0755) < 0 || mkdirat(s->layersfd, q, 0700) < 0) {
+		int e = errno;
+		remove_tree_at(s->layersfd, j->tmp);
+		return cell_error_errno(err, e, "create %s/layers/%s", s->root, j->tmp);
+	}
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0) {
+		int e = errno;
+		remove_tree_at(s->layersfd, j->tmp);
+		return cell_error_errno(err, e, "pipe");
+	}
+	j->pid = fork();
+	if (j->pid < 0) {
+		int e = errno;
+		close(pp[0]);
+		close(pp[1]);
+		remove_tree_at(s->layersfd, j->tmp);
+		return cell_error_errno(err, e, "fork");
+	}
+	if (j->pid == 0) {
+		close(pp[0]);
+		job_child(s, fd, what, j->tmp, pp[1]);
+	}
+	close(pp[1]);
+	j->fd = pp[0];
+	*out = TAKE_PTR(j);
+	return 0;
+}
+
+bool storage_unpack_running(const struct layer_job *job)
+{
+	if (job->fd < 0)
+		return false;
+	struct pollfd p = {.fd = job->fd, .events = POLLIN};
+	return poll(&p, 1, 0) == 0;
+}
+
+/* Wait for the worker and take its report. */
+static int job_finish(struct layer_job *j, cell_error **err)
+{
+	if (j->fd >= 0) {
+		_cleanup_free_ char *msg = NULL;
+		int r = read_all(j->fd, 8192, &msg, NULL);
+		close(j->fd);
+		j->fd = -1;
+		int status = 0;
+		while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		unsigned long long ts = 0, size = 0, entries = 0;
+		char digest[DIGEST_BUF + 8] = "";
+		if (r == 0 && msg && msg[0] != '!' && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		    sscanf(msg, "%71s %llu %71s %llu %llu", j->diff_id, &ts, digest, &size, &entries) == 5 &&
+		    digest_valid(j->diff_id) && digest_valid(digest)) {
+			j->tar_size = ts;
+			memcpy(j->tree.digest, digest, DIGEST_BUF);
+			j->tree.size = size;
+			j->tree.entries = entries;
+			j->status = 0;
+		} else {
+			j->status = msg && msg[0] == '!' ? -atoi(msg + 1) : -EIO;
+			if (j->status == 0)
+				j->status = -EIO;
+			const char *sp = msg && msg[0] == '!' ? strchr(msg, ' ') : NULL;
+			j->msg = strdup(sp                    ? sp + 1
+					: WIFSIGNALED(status) ? "layer unpack process killed"
+							      : "layer unpack process failed");
+		}
+	}
+	if (j->status < 0)
+		return cell_error_set(err, -j->status, "%s", j->msg ? j->msg : "layer unpack failed");
+	return 0;
+}
+
+/* Give a finished job's tree its place in a chain (after its content is on
+ * disk: the caller synced). */
+static int job_adopt(struct storage *s, struct layer_job *j, const char *chain_id, const char *parent,
+		     cell_error **err)
+{
+	_cleanup_close_ int tfd = path_open_beneath(s->layersfd, j->tmp, O_RDONLY | O_DIRECTORY);
+	if (tfd < 0)
+		return cell_error_errno(err, -tfd, "open %s/layers/%s", s->root, j->tmp);
+	struct layer_record rec = {.tar_size = j->tar_size, .tree = j->tree};
+	memcpy(rec.chain_id, chain_id, DIGEST_BUF);
+	memcpy(rec.diff_id, j->diff_id, DIGEST_BUF);
+	snprintf(rec.parent, sizeof(rec.parent), "%s", parent ? parent : "");
+	snprintf(rec.driver, sizeof(rec.driver), "%s", s->driver->name);
+	int r = write_layer_record(tfd, &rec, err);
+	if (r < 0)
+		return r;
+	if (renameat(s->layersfd, j->tmp, s->layersfd, digest_hex(chain_id)) < 0)
+		return cell_error_errno(err, errno, "commit layer %s", chain_id);
+	j->adopted = true;
+	return 0;
+}
+
+void storage_unpack_discard(struct storage *s, struct layer_job *job)
+{
+	if (!job)
+		return;
+	if (job->fd >= 0) {
+		kill(job->pid, SIGKILL);
+		job_finish(job, NULL);
+	}
+	if (!job->adopted)
+		remove_tree_at(s->layersfd, job->tmp);
+	free(job->msg);
+	free(job);
+}
+
 /* A worker process per layer: its error travels back as text on a pipe. */
 struct worker {
 	pid_t pid;
@@ -529,9 +696,26 @@ int storage_create_chain(struct storage *s, size_t n, const struct layer_source 
 		return cell_error_set(err, ENOMEM, "out of memory");
 	/* Largest first (longest processing time first): the big layers must
 	 * not wait behind small ones for a processor. */
+	/* Layers already unpacked ahead (or being unpacked) are adopted, not
+	 * built again; a job whose diffID is not the config's fails the chain. */
+	_cleanup_free_ bool *adopt = calloc(n ? n : 1, sizeof(bool));
+	if (!adopt)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (!src[i].job || storage_layer_exists(s, chain_ids[i]))
+			continue;
+		int jr = job_finish(src[i].job, err);
+		if (jr < 0)
+			return cell_error_prefix(err, "%s", src[i].what);
+		if (strcmp(src[i].job->diff_id, src[i].diff_id) != 0)
+			return cell_error_set(err, EBADMSG,
+					      "%s: uncompressed content is %s, the image config says %s",
+					      src[i].what, src[i].job->diff_id, src[i].diff_id);
+		adopt[i] = true;
+	}
 	size_t todo = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (storage_layer_exists(s, chain_ids[i]))
+		if (adopt[i] || storage_layer_exists(s, chain_ids[i]))
 			continue;
 		struct stat st;
 		order[todo].index = i;
@@ -609,9 +793,14 @@ int storage_create_chain(struct storage *s, size_t n, const struct layer_source 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	log_debug("synced in %.3f s",
 		  (double)(t0.tv_sec - t1.tv_sec) + (double)(t0.tv_nsec - t1.tv_nsec) / 1e9);
-	for (size_t i = 0; i < n; i++)
-		if (built[i] && (r = commit_layer(s, chain_ids[i], err)) < 0)
+	for (size_t i = 0; i < n; i++) {
+		if (built[i])
+			r = commit_layer(s, chain_ids[i], err);
+		else if (adopt[i] && !storage_layer_exists(s, chain_ids[i]))
+			r = job_adopt(s, src[i].job, chain_ids[i], i ? chain_ids[i - 1] : NULL, err);
+		if (r < 0)
 			return r;
+	}
 	return 0;
 }
 

@@ -44,14 +44,34 @@ void storage_unlock(struct storage *s);
 /* chainID(1) = diffID(1); chainID(n) = sha256(chainID(n-1) + " " + diffID(n)). */
 int storage_chain_id(const char *parent_chain, const char *diff_id, char *out);
 
+struct layer_job;
+
 struct layer_source {
-	int fd;              /* the layer's blob, compressed or not */
-	const char *diff_id; /* what its uncompressed stream must hash to */
-	const char *what;    /* names it in messages */
+	int fd;                /* the layer's blob, compressed or not */
+	const char *diff_id;   /* what its uncompressed stream must hash to */
+	const char *what;      /* names it in messages */
+	struct layer_job *job; /* an unpack of it already under way, or NULL */
 };
 
+/* Start unpacking a layer blob before its place in a chain is known (a load
+ * unpacks each layer while it still reads the archive's next ones): a worker
+ * process fills a temporary directory and computes the diffID. Only for
+ * drivers whose layers do not need their parent's tree; -EOPNOTSUPP (and no
+ * message) for the others. fd is borrowed until the job is adopted or
+ * discarded. Needs the exclusive lock. */
+int storage_unpack_start(struct storage *s, int fd, const char *what, struct layer_job **out,
+			 cell_error **err);
+
+/* True while the job's worker still runs. */
+bool storage_unpack_running(const struct layer_job *job);
+
+/* Stop the job if it still runs, remove what it unpacked unless a chain
+ * adopted it, and free it. */
+void storage_unpack_discard(struct storage *s, struct layer_job *job);
+
 /* Make sure the layers of a chain exist, unpacking those that do not (in
- * parallel processes when the driver allows). chain_ids receives every
+ * parallel processes when the driver allows; a source's job, when it has
+ * one and its diffID is right, is adopted instead). chain_ids receives every
  * layer's chainID. Holds nothing: the caller adds references. Needs the
  * exclusive lock. */
 int storage_create_chain(struct storage *s, size_t n, const struct layer_source *src,
