@@ -11,7 +11,7 @@ PACKAGES="
   bats jq python3
   clang clang-format libclang-rt-14-dev
   runc crun
-  podman skopeo umoci
+  podman skopeo umoci zstd libcap2-bin
   dpkg-dev uidmap iproute2 procps util-linux
 "
 
