@@ -255,7 +255,22 @@ TEST(whiteouts_overlay_and_delete)
 	remove_tree_at(AT_FDCWD, dir);
 }
 
+static void hostile_entries(void);
+
 TEST(hostile_entries_are_refused)
+{
+	unsetenv("CELL_NO_OPENAT2");
+	hostile_entries();
+}
+
+TEST(hostile_entries_are_refused_without_openat2)
+{
+	setenv("CELL_NO_OPENAT2", "1", 1);
+	hostile_entries();
+	unsetenv("CELL_NO_OPENAT2");
+}
+
+static void hostile_entries(void)
 {
 	static const struct {
 		struct ent e[2];

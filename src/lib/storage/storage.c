@@ -451,9 +451,16 @@ static void job_child(struct storage *s, int fd, const char *what, const char *t
 	};
 	struct unpack_result res = {0};
 	struct tree_summary tree;
+	struct timespec t0, t1, t2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = diff < 0 ? cell_error_errno(&e, -diff, "open %s", p) : layer_unpack(fd, diff, &o, &res, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (r == 0)
 		r = tree_summarize(diff, what, res.contents, &tree, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	log_debug("%s: unpacked ahead in %.3f s, summarised in %.3f s", what,
+		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		  (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
 	int n = r == 0 ? snprintf(msg, sizeof(msg), "%s %llu %s %llu %llu", res.diff_id,
 				  (unsigned long long)res.tar_size, tree.digest,
 				  (unsigned long long)tree.size, (unsigned long long)tree.entries)
