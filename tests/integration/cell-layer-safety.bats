@@ -135,3 +135,14 @@ setup() {
 	getcap "$mp/bin/ping" | grep -q 'cap_net_raw=ep'
 	cell image unmount special
 }
+
+@test "the refusals hold without openat2 (the component walk)" {
+	export CELL_NO_OPENAT2=1
+	refused symlink-abs "refusing to write through a symlink"
+	refused symlink-rel "refusing to write through a symlink"
+	refused dotdot '".." leaves the layer'
+	refused hardlink-out "hardlink target leaves the layer"
+	python3 "$HOSTILE" fine "$WORK/fine.tar"
+	cell import "$WORK/fine.tar" fine >/dev/null
+	store_is_sound
+}

@@ -41,6 +41,7 @@ static void check_all(int fd)
 	ASSERT_EQ(-ELOOP, path_open_beneath(fd, "a/link/f", O_RDONLY));
 	ASSERT_EQ(-ELOOP, path_open_beneath(fd, "abs/passwd", O_RDONLY));
 	ASSERT_EQ(-ELOOP, path_open_beneath(fd, "a/link", O_RDONLY));
+	ASSERT_EQ(-ELOOP, path_open_beneath(fd, "a/link", O_PATH | O_DIRECTORY));
 	ASSERT_EQ(-EXDEV, path_open_beneath(fd, "../etc/passwd", O_RDONLY));
 	ASSERT_EQ(-EXDEV, path_open_beneath(fd, "a/../../x", O_RDONLY));
 	ASSERT_EQ(-EXDEV, path_open_beneath(fd, "/etc/passwd", O_RDONLY));

@@ -358,8 +358,17 @@ static int walk_beneath(int dirfd, const char *path, int flags)
 			return -EXDEV;
 		if (!next) {
 			int fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, 0);
-			if (fd < 0)
-				return -errno;
+			if (fd < 0) {
+				/* O_DIRECTORY on a symlink says ENOTDIR; openat2 says
+				 * ELOOP, and so do we. */
+				int e = errno;
+				struct stat lst;
+				if ((e == ENOTDIR || e == ELOOP) &&
+				    fstatat(cur, comp, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    S_ISLNK(lst.st_mode))
+					return -ELOOP;
+				return -e;
+			}
 			struct stat st;
 			if (fstat(fd, &st) < 0 || st.st_dev != top.st_dev) {
 				close(fd);
