@@ -238,17 +238,20 @@ static int overlay_probe(struct storage *s, cell_error **err)
 	snprintf(l1, sizeof(l1), "%s/l1", base);
 	snprintf(l2, sizeof(l2), "%s/l2", base);
 	snprintf(merged, sizeof(merged), "%s/merged", base);
-	char *lowers[] = {l1, l2};
-	int r = mount_fd_api(2, lowers, base, merged, false, err);
-	if (r == 0) {
-		char opts[4 * PATH_MAX + 64];
-		snprintf(opts, sizeof(opts), "lowerdir=%s:%s,upperdir=%s/upper,workdir=%s/work", l1, l2, base,
-			 base);
-		r = mount("overlay", merged, "overlay", 0, opts) < 0
-			? cell_error_errno(err, errno, "mount overlay in %s", base)
-			: 0;
+	/* "volatile": unmounting a writable overlay otherwise flushes the whole
+	 * file system below it, which can take a while on a busy disk. */
+	char opts[4 * PATH_MAX + 64];
+	snprintf(opts, sizeof(opts), "lowerdir=%s:%s,upperdir=%s/upper,workdir=%s/work,volatile", l1, l2,
+		 base, base);
+	int r = 0;
+	if (mount("overlay", merged, "overlay", 0, opts) < 0) {
+		/* Before Linux 5.10 there is no "volatile". */
+		char *v = strstr(opts, ",volatile");
+		*v = '\0';
+		if (mount("overlay", merged, "overlay", 0, opts) < 0)
+			r = cell_error_errno(err, errno, "mount overlay in %s", base);
 	}
-	if (r >= 0)
+	if (r == 0)
 		umount2(merged, MNT_DETACH);
 	remove_tree_at(AT_FDCWD, base);
 	return r < 0 ? r : 0;
