@@ -8,9 +8,9 @@ FUZZ_BUILD := build-fuzz
 # Seconds each fuzz target runs in make fuzz-run (make check gives each a few).
 FUZZ_TIME ?= 60
 
-.PHONY: all deps build asan demo check check-vm bench install fuzz fuzz-run format clean
+.PHONY: all deps build asan image demo check check-vm bench install fuzz fuzz-run format clean
 
-all: build
+all: build image
 
 deps:
 	@scripts/deps.sh
@@ -43,7 +43,12 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 fuzz-run: fuzz
 	@scripts/fuzz.sh $(FUZZ_TIME)
 
-demo: build
+# The built-in default image, localhost/busybox:latest, in the default store
+# (CELL_ROOT=DIR for another), made from busybox-static: no registry.
+image: build
+	@scripts/default-image.sh
+
+demo: build image
 	@scripts/demo.sh
 
 check: build asan fuzz
@@ -56,7 +61,7 @@ check-vm: build
 bench: build
 	@bench/run.sh
 
-install: build
+install: build image
 	meson configure $(BUILD) --prefix=$(PREFIX)
 	meson install -C $(BUILD)
 

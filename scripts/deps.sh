@@ -6,12 +6,13 @@ set -eu
 
 PACKAGES="
   gcc make meson ninja-build pkg-config git
-  libjansson-dev libseccomp-dev libcurl4-openssl-dev
-  libsystemd-dev
+  libjansson-dev libseccomp-dev libcurl4-openssl-dev libsystemd-dev
+  libarchive-dev libssl-dev libisal-dev
   busybox-static
   bats jq python3
   clang clang-format libclang-rt-14-dev
   runc crun libcap2-bin
+  skopeo umoci
   dpkg-dev uidmap iproute2 procps util-linux
   hyperfine time
   podman docker.io containerd docker-registry apache2-utils

@@ -1,54 +1,157 @@
-/* cell: the engine CLI. For now it only knows who it is; the image store and
- * the engine commands arrive with their issues. */
+/* cell: the engine CLI. Global flags as Podman's (--root, --runroot,
+ * --log-level, --storage-driver), then a command. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "cell-config.h"
+#include "commands.h"
+
+static const struct command commands[] = {
+    {"image", "COMMAND", "manage images (image --help lists its commands)", cmd_image},
+    {"images", "", "list images", cmd_images},
+    {"import", "TARBALL [NAME]", "make an image of a root file system tarball", cmd_import},
+    {"load", "", "load images from a docker-archive or oci-archive", cmd_load},
+    {"rmi", "IMAGE...", "remove images", cmd_rmi},
+    {"save", "IMAGE...", "write images to an archive", cmd_save},
+    {"system", "COMMAND", "manage the store (df, check)", cmd_system},
+    {"tag", "IMAGE NAME...", "give an image more names", cmd_tag},
+};
+
+static const struct command image_commands[] = {
+    {"history", "IMAGE", "show the history of an image", cmd_image_history},
+    {"import", "TARBALL [NAME]", "make an image of a root file system tarball", cmd_import},
+    {"inspect", "IMAGE...", "show images in detail (JSON)", cmd_image_inspect},
+    {"list", "", "list images", cmd_images},
+    {"load", "", "load images from an archive", cmd_load},
+    {"ls", "", "list images", cmd_images},
+    {"mount", "IMAGE", "mount an image read-only and print where", cmd_image_mount},
+    {"prune", "", "remove unused images", cmd_image_prune},
+    {"rm", "IMAGE...", "remove images", cmd_rmi},
+    {"save", "IMAGE...", "write images to an archive", cmd_save},
+    {"tag", "IMAGE NAME...", "give an image more names", cmd_tag},
+    {"unmount", "IMAGE", "unmount an image", cmd_image_unmount},
+};
+
+static const struct command system_commands[] = {
+    {"check", "", "verify the store; --repair removes what is broken or orphaned", cmd_system_check},
+    {"df", "", "show how much space the store uses", cmd_system_df},
+};
+
+int cmd_image(const struct global_opts *g, int argc, char **argv)
+{
+	return cli_dispatch("image", image_commands, sizeof(image_commands) / sizeof(image_commands[0]), g,
+			    argc, argv);
+}
+
+int cmd_system(const struct global_opts *g, int argc, char **argv)
+{
+	return cli_dispatch("system", system_commands, sizeof(system_commands) / sizeof(system_commands[0]),
+			    g, argc, argv);
+}
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: cell [OPTIONS] COMMAND [ARG...]\n"
-		   "\n"
-		   "A daemonless container engine.\n"
-		   "\n"
-		   "Options:\n"
-		   "  -h, --help       Show this help\n"
-		   "  -v, --version    Show the version\n"
-		   "\n"
-		   "Commands:\n"
-		   "  version          Show the version\n");
+	fprintf(f, "Usage: cell [OPTIONS] COMMAND [ARG...]\n\n"
+		   "A daemonless container engine.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-10s %s\n", "version", "show the version");
+	fprintf(f, "\nOptions:\n"
+		   "  --root DIR                the store (default /var/lib/cell; rootless "
+		   "$XDG_DATA_HOME/cell)\n"
+		   "  --runroot DIR             the run directory (default /run/cell; rootless "
+		   "$XDG_RUNTIME_DIR/cell)\n"
+		   "  --storage-driver NAME     overlay or vfs (a new store only)\n"
+		   "  --log-level LEVEL         error, warn, info or debug (default warn)\n"
+		   "  -h, --help                show this help\n"
+		   "  -v, --version             show the version\n");
 }
+
+static int version(void)
+{
+	printf("cell version %s (commit %s)\n", CELL_VERSION, CELL_COMMIT);
+	return 0;
+}
+
+enum { OPT_ROOT = 256, OPT_RUNROOT, OPT_LOG_LEVEL, OPT_DRIVER };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"runroot", required_argument, NULL, OPT_RUNROOT},
+	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	    {"storage-driver", required_argument, NULL, OPT_DRIVER},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {0},
 	};
+	struct global_opts g = {0};
 	int c;
+	cell_log_set_program("cell");
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
 		switch (c) {
+		case OPT_ROOT:
+			g.root = optarg;
+			break;
+		case OPT_RUNROOT:
+			g.runroot = optarg;
+			break;
+		case OPT_DRIVER:
+			g.driver = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			if (strcmp(optarg, "error") == 0 || strcmp(optarg, "fatal") == 0 ||
+			    strcmp(optarg, "panic") == 0)
+				cell_log_set_level(CELL_LOG_ERROR);
+			else if (strcmp(optarg, "warn") == 0 || strcmp(optarg, "warning") == 0)
+				cell_log_set_level(CELL_LOG_WARNING);
+			else if (strcmp(optarg, "info") == 0)
+				cell_log_set_level(CELL_LOG_INFO);
+			else if (strcmp(optarg, "debug") == 0 || strcmp(optarg, "trace") == 0)
+				cell_log_set_level(CELL_LOG_DEBUG);
+			else
+				return cli_usage_error(
+				    "cell", "--log-level: \"%s\" is not error, warn, info or debug", optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		case 'v':
-			printf("cell version %s (commit %s)\n", CELL_VERSION, CELL_COMMIT);
-			return 0;
+			return version();
+		case '?':
 		default:
-			usage(stderr);
-			return 125;
+			if (optopt)
+				return cli_usage_error("cell", "unknown or incomplete option -%c", optopt);
+			return cli_usage_error("cell", "unknown or incomplete option %s", argv[optind - 1]);
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "version") == 0) {
-		printf("cell version %s (commit %s)\n", CELL_VERSION, CELL_COMMIT);
+	if (g.root && !*g.root)
+		return cli_usage_error("cell", "--root: empty path");
+	if (g.runroot && !*g.runroot)
+		return cli_usage_error("cell", "--runroot: empty path");
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_CELL_FAILED;
+	}
+	const char *name = argv[optind];
+	if (strcmp(name, "version") == 0)
+		return version();
+	if (strcmp(name, "help") == 0) {
+		usage(stdout);
 		return 0;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "cell: unknown command \"%s\"; see 'cell --help'\n", argv[optind]);
-		return 125;
-	}
-	usage(stdout);
-	return 0;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+			cli_reset_getopt();
+			return commands[i].run(&g, sub_argc, sub_argv);
+		}
+	return cli_usage_error("cell", "unknown command \"%s\"", name);
 }

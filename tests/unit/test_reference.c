@@ -1,16 +1,16 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "registry/reference.h"
+#include "image/reference.h"
 #include "tap.h"
 
 static char *norm(const char *s)
 {
-	struct reference r;
-	if (reference_parse(s, NULL, &r, NULL) < 0)
+	struct image_ref r;
+	if (image_ref_parse(s, IMAGE_REF_DOCKER, &r, NULL) < 0)
 		return NULL;
-	char *out = reference_string(&r);
-	reference_clear(&r);
+	char *out = image_ref_format(&r);
+	image_ref_clear(&r);
 	return out;
 }
 
@@ -38,9 +38,9 @@ TEST(registries_with_ports_and_digests)
 	ASSERT_NORM(
 	    "127.0.0.1:5000/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 	    "127.0.0.1:5000/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-	ASSERT_NORM(
-	    "docker.io/library/a:t@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-	    "a:t@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	/* with both, the name keeps the tag; the digest is in its own field */
+	ASSERT_NORM("docker.io/library/a:t",
+		    "a:t@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	ASSERT_NORM("[::1]:5000/app:latest", "[::1]:5000/app");
 }
 
@@ -51,29 +51,29 @@ TEST(separators_in_names)
 
 TEST(malformed_references_say_why)
 {
-	struct reference r;
+	struct image_ref r;
 	_cleanup_error_ cell_error *err = NULL;
-	ASSERT_EQ(-EINVAL, reference_parse("Busybox", NULL, &r, &err));
-	ASSERT_CONTAINS(err->msg, "must be lowercase");
-	ASSERT_EQ(-EINVAL, reference_parse("busybox:bad/tag!", NULL, &r, &err));
-	ASSERT_EQ(-EINVAL, reference_parse("busybox:", NULL, &r, &err));
-	ASSERT_CONTAINS(err->msg, "bad tag");
-	ASSERT_EQ(-EINVAL, reference_parse("busybox@sha256:short", NULL, &r, &err));
-	ASSERT_CONTAINS(err->msg, "bad digest");
-	ASSERT_EQ(-EINVAL, reference_parse("a//b", NULL, &r, &err));
-	ASSERT_EQ(-EINVAL, reference_parse("-a", NULL, &r, &err));
-	ASSERT_EQ(-EINVAL, reference_parse("a-", NULL, &r, &err));
-	ASSERT_EQ(-EINVAL, reference_parse("a..b", NULL, &r, &err));
-	ASSERT_EQ(-EINVAL, reference_parse("", NULL, &r, &err));
-	ASSERT_EQ(-EINVAL, reference_parse("localhost:99999x/a", NULL, &r, &err));
-	ASSERT_EQ(-EINVAL, reference_parse("host:5000/", NULL, &r, &err));
+	ASSERT_EQ(-EINVAL, image_ref_parse("Busybox", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_CONTAINS(err->msg, "lowercase");
+	ASSERT_EQ(-EINVAL, image_ref_parse("busybox:bad/tag!", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_EQ(-EINVAL, image_ref_parse("busybox:", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_CONTAINS(err->msg, "invalid tag");
+	ASSERT_EQ(-EINVAL, image_ref_parse("busybox@sha256:short", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_CONTAINS(err->msg, "digest");
+	ASSERT_EQ(-EINVAL, image_ref_parse("a//b", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_EQ(-EINVAL, image_ref_parse("-a", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_EQ(-EINVAL, image_ref_parse("a-", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_EQ(-EINVAL, image_ref_parse("a..b", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_EQ(-EINVAL, image_ref_parse("", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_EQ(-EINVAL, image_ref_parse("localhost:99999x/a", IMAGE_REF_DOCKER, &r, &err));
+	ASSERT_EQ(-EINVAL, image_ref_parse("host:5000/", IMAGE_REF_DOCKER, &r, &err));
 }
 
 TEST(default_domain)
 {
-	struct reference r;
-	ASSERT_EQ(0, reference_parse("app", "localhost", &r, NULL));
+	struct image_ref r;
+	ASSERT_EQ(0, image_ref_parse("app", IMAGE_REF_LOCALHOST, &r, NULL));
 	ASSERT_STREQ("localhost", r.domain);
 	ASSERT_STREQ("app", r.path);
-	reference_clear(&r);
+	image_ref_clear(&r);
 }

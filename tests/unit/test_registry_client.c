@@ -90,8 +90,8 @@ static struct registry_session *session(const char *repo, bool push, const char 
 {
 	char ref[256];
 	snprintf(ref, sizeof(ref), "127.0.0.1:%d/%s", port, repo);
-	struct reference r;
-	if (reference_parse(ref, NULL, &r, NULL) < 0)
+	struct image_ref r;
+	if (image_ref_parse(ref, IMAGE_REF_DOCKER, &r, NULL) < 0)
 		abort();
 	/* plain HTTP on loopback: allowed by --tls-verify=false */
 	struct registry_opts o = {
@@ -102,7 +102,7 @@ static struct registry_session *session(const char *repo, bool push, const char 
 		fprintf(stdout, "# %s\n", err->msg);
 		abort();
 	}
-	reference_clear(&r);
+	image_ref_clear(&r);
 	return s;
 }
 

@@ -338,3 +338,87 @@ int mkdir_parents(const char *path, mode_t mode)
 		return -errno;
 	return 0;
 }
+
+/* The fallback of path_open_beneath(): one component at a time, each opened
+ * with O_NOFOLLOW and checked to be a directory on dirfd's file system. */
+static int walk_beneath(int dirfd, const char *path, int flags)
+{
+	struct stat top;
+	if (fstat(dirfd, &top) < 0)
+		return -errno;
+	_cleanup_free_ char *buf = strdup(path);
+	if (!buf)
+		return -ENOMEM;
+	_cleanup_close_ int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return -errno;
+	char *save = NULL;
+	char *comp = strtok_r(buf, "/", &save);
+	while (comp) {
+		char *next = strtok_r(NULL, "/", &save);
+		if (strcmp(comp, ".") == 0) {
+			comp = next;
+			continue;
+		}
+		if (strcmp(comp, "..") == 0)
+			return -EXDEV;
+		if (!next) {
+			int fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, 0);
+			if (fd < 0) {
+				/* O_DIRECTORY on a symlink says ENOTDIR; openat2 says
+				 * ELOOP, and so do we. */
+				int e = errno;
+				struct stat lst;
+				if ((e == ENOTDIR || e == ELOOP) &&
+				    fstatat(cur, comp, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    S_ISLNK(lst.st_mode))
+					return -ELOOP;
+				return -e;
+			}
+			struct stat st;
+			if (fstat(fd, &st) < 0 || st.st_dev != top.st_dev) {
+				close(fd);
+				return -EXDEV;
+			}
+			return fd;
+		}
+		int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return -errno;
+		}
+		close(cur);
+		cur = fd;
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		if (st.st_dev != top.st_dev)
+			return -EXDEV;
+		comp = next;
+	}
+	/* Only "." components: the directory itself. */
+	int fd = openat(cur, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int path_open_beneath(int dirfd, const char *path, int open_flags)
+{
+	const unsigned long long resolve =
+	    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+	int flags = open_flags | O_CLOEXEC;
+
+	if (path[0] == '/')
+		return -EXDEV;
+	if (!path[0])
+		path = ".";
+	if (path_have_openat2()) {
+		int fd = sys_openat2(dirfd, path, flags, 0, resolve);
+		if (fd != -ENOSYS)
+			return fd;
+	}
+	return walk_beneath(dirfd, path, flags);
+}

@@ -39,3 +39,12 @@ char *path_normalize(const char *path);
 /* Create a directory and its parents on the host (mkdir -p). Returns 0 or a
  * negative errno; an existing directory is not an error. */
 int mkdir_parents(const char *path, mode_t mode);
+
+/* Open path below dirfd for the store's own trees (image layers being
+ * unpacked, the store's records): no symlink is followed anywhere, neither
+ * ".." nor an absolute path may leave dirfd, and no mount is crossed:
+ * openat2() with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS
+ * | RESOLVE_NO_XDEV, or else a component walk with O_NOFOLLOW. A symlink on
+ * the way gives -ELOOP (with O_PATH | O_NOFOLLOW a final symlink is opened
+ * itself), an escape -EXDEV. An empty path or "." opens dirfd itself. */
+int path_open_beneath(int dirfd, const char *path, int open_flags);

@@ -149,11 +149,11 @@ static int load_certs(struct registry_session *s, const char *certs_dir, cell_er
 
 /* Where the repository really is (registries.conf may redirect or block it),
  * how to talk to it, and with which credentials. */
-static int session_setup(struct registry_session *s, const struct reference *ref,
+static int session_setup(struct registry_session *s, const struct image_ref *ref,
 			 const struct registry_opts *opts, const struct registry_config *cfg,
 			 cell_error **err)
 {
-	_cleanup_free_ char *name = reference_name(ref);
+	_cleanup_free_ char *name = image_ref_repository(ref);
 	if (!name)
 		return cell_error_set(err, ENOMEM, "out of memory");
 	const struct registry_entry *e = registry_config_find(cfg, name);
@@ -202,7 +202,7 @@ static int session_setup(struct registry_session *s, const struct reference *ref
 	return 0;
 }
 
-int registry_session_open(const struct reference *ref, const struct registry_opts *opts,
+int registry_session_open(const struct image_ref *ref, const struct registry_opts *opts,
 			  struct registry_session **out, cell_error **err)
 {
 	static bool curl_ready;

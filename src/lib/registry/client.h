@@ -13,7 +13,7 @@
 
 #include "base/error.h"
 #include "config.h"
-#include "reference.h"
+#include "image/reference.h"
 
 enum tls_verify { TLS_VERIFY_DEFAULT, TLS_VERIFY_YES, TLS_VERIFY_NO };
 
@@ -29,7 +29,7 @@ struct registry_opts {
 struct registry_session;
 
 /* Open a session for the repository of ref (nothing is sent yet). */
-int registry_session_open(const struct reference *ref, const struct registry_opts *opts,
+int registry_session_open(const struct image_ref *ref, const struct registry_opts *opts,
 			  struct registry_session **out, cell_error **err);
 void registry_session_free(struct registry_session *s);
 

@@ -1,0 +1,130 @@
+/* What every command of cell shares: errors, usage, the store, and how
+ * sizes and times are shown. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "commands.h"
+
+int cli_fail(cell_error *err)
+{
+	log_error("%s", err ? err->msg : "unknown error");
+	cell_error_free(err);
+	return EXIT_CELL_FAILED;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cell_error *err = NULL;
+	cell_error_set(&err, EINVAL, "%s: %s (see 'cell %s --help')", cmd, msg, cmd);
+	return cli_fail(err);
+}
+
+void cli_reset_getopt(void)
+{
+	optind = 0;
+	opterr = 0;
+}
+
+void cli_print_help(const char *cmd, const char *args, const char *summary, const char *help)
+{
+	printf("Usage: cell %s [OPTIONS]%s%s\n\n%s\n", cmd, *args ? " " : "", args, summary);
+	if (help && *help)
+		printf("\nOptions:\n%s", help);
+}
+
+int cli_open_store(const struct global_opts *g, struct image_store **out, cell_error **err)
+{
+	struct image_store_options o = {.root = g->root, .runroot = g->runroot, .driver = g->driver};
+	return image_store_open(&o, out, err);
+}
+
+void cli_human_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.3g%s", v, units[u]);
+}
+
+int64_t cli_parse_time(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	struct tm tm = {0};
+	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		return 0;
+	int64_t t = (int64_t)timegm(&tm);
+	if (*rest == '.')
+		while (*++rest >= '0' && *rest <= '9')
+			;
+	if (*rest == '+' || *rest == '-') {
+		int hh = 0, mm = 0;
+		if (sscanf(rest + 1, "%d:%d", &hh, &mm) == 2)
+			t -= (*rest == '+' ? 1 : -1) * (int64_t)(hh * 3600 + mm * 60);
+	}
+	return t;
+}
+
+void cli_human_age(const char *rfc3339, char *buf, size_t len)
+{
+	int64_t t = cli_parse_time(rfc3339);
+	if (!t) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	int64_t d = (int64_t)time(NULL) - t;
+	if (d < 1)
+		snprintf(buf, len, "Less than a second ago");
+	else if (d < 60)
+		snprintf(buf, len, "%lld seconds ago", (long long)d);
+	else if (d < 120)
+		snprintf(buf, len, "About a minute ago");
+	else if (d < 3600)
+		snprintf(buf, len, "%lld minutes ago", (long long)(d / 60));
+	else if (d < 7200)
+		snprintf(buf, len, "About an hour ago");
+	else if (d < 48 * 3600)
+		snprintf(buf, len, "%lld hours ago", (long long)(d / 3600));
+	else if (d < 14 * 86400)
+		snprintf(buf, len, "%lld days ago", (long long)(d / 86400));
+	else if (d < 60 * 86400)
+		snprintf(buf, len, "%lld weeks ago", (long long)(d / (7 * 86400)));
+	else if (d < 730 * 86400)
+		snprintf(buf, len, "%lld months ago", (long long)(d / (30 * 86400)));
+	else
+		snprintf(buf, len, "%lld years ago", (long long)(d / (365 * 86400)));
+}
+
+int cli_dispatch(const char *group, const struct command *table, size_t n, const struct global_opts *g,
+		 int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		FILE *f = argc < 2 ? stderr : stdout;
+		fprintf(f, "Usage: cell %s COMMAND\n\nCommands:\n", group);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "  %-10s %s\n", table[i].name, table[i].summary);
+		return argc < 2 ? EXIT_CELL_FAILED : 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(table[i].name, argv[1]) == 0) {
+			cli_reset_getopt();
+			return table[i].run(g, argc - 1, argv + 1);
+		}
+	return cli_usage_error(group, "unknown command \"%s\"", argv[1]);
+}

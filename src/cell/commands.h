@@ -1,0 +1,62 @@
+/* cell's commands: one file per verb, each parsing its own flags, calling
+ * libcell and printing. They return the process exit status: 0, or 125 when
+ * cell itself failed (Docker's and Podman's convention). */
+#pragma once
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "image/store.h"
+
+#define EXIT_CELL_FAILED 125
+
+struct global_opts {
+	const char *root;
+	const char *runroot;
+	const char *driver;
+};
+
+struct command {
+	const char *name;
+	const char *args;
+	const char *summary;
+	int (*run)(const struct global_opts *g, int argc, char **argv);
+};
+
+/* Print err once ("cell: …") and return 125. */
+int cli_fail(cell_error *err);
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_reset_getopt(void);
+void cli_print_help(const char *cmd, const char *args, const char *summary, const char *help);
+
+/* Open the store the global flags select. */
+int cli_open_store(const struct global_opts *g, struct image_store **out, cell_error **err);
+
+/* "4.26MB" (decimal units, three significant digits, as Podman shows). */
+void cli_human_size(uint64_t bytes, char *buf, size_t len);
+/* "3 days ago" from an RFC 3339 time; "" when unknown. */
+void cli_human_age(const char *rfc3339, char *buf, size_t len);
+/* Seconds since the epoch of an RFC 3339 time, 0 when unknown. */
+int64_t cli_parse_time(const char *rfc3339);
+
+/* A command group ("image", "system"): dispatch to its table. */
+int cli_dispatch(const char *group, const struct command *table, size_t n, const struct global_opts *g,
+		 int argc, char **argv);
+
+int cmd_images(const struct global_opts *g, int argc, char **argv);
+int cmd_image(const struct global_opts *g, int argc, char **argv);
+int cmd_image_inspect(const struct global_opts *g, int argc, char **argv);
+int cmd_image_history(const struct global_opts *g, int argc, char **argv);
+int cmd_image_prune(const struct global_opts *g, int argc, char **argv);
+int cmd_image_mount(const struct global_opts *g, int argc, char **argv);
+int cmd_image_unmount(const struct global_opts *g, int argc, char **argv);
+int cmd_tag(const struct global_opts *g, int argc, char **argv);
+int cmd_rmi(const struct global_opts *g, int argc, char **argv);
+int cmd_load(const struct global_opts *g, int argc, char **argv);
+int cmd_save(const struct global_opts *g, int argc, char **argv);
+int cmd_import(const struct global_opts *g, int argc, char **argv);
+int cmd_system(const struct global_opts *g, int argc, char **argv);
+int cmd_system_df(const struct global_opts *g, int argc, char **argv);
+int cmd_system_check(const struct global_opts *g, int argc, char **argv);
