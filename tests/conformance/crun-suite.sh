@@ -41,7 +41,7 @@ if [ -z "$runtime" ]; then
 fi
 
 files="$*"
-[ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds test_exec test_tty test_resources test_update test_limits test_capabilities test_seccomp}"
+[ -n "$files" ] || files="${SUITE_FILES:-test_start test_delete test_detach test_hostname test_mounts test_paths test_pid test_pid_file test_uid_gid test_cwd test_rlimits test_hooks test_preserve_fds test_exec test_tty test_resources test_update test_limits test_capabilities test_seccomp test_devices}"
 
 # test_tty skips itself unless its stdout is a terminal: it runs on a pty
 # that script(1) gives it (whose CRs are taken out again).

@@ -79,3 +79,31 @@ load helpers
 	[ "${lines[0]}" = 1 ]
 	[ "${lines[1]}" = 1 ]
 }
+
+@test "in a user namespace linux.devices are made by the runtime, owned as asked, and usable" {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts |= map(select(.type != "sysfs" and .type != "cgroup"))
+		| .linux.devices = [{"path": "/dev/custom-null", "type": "c", "major": 1, "minor": 3,
+			"fileMode": 432, "uid": 10, "gid": 11}]'
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	set_cmd 'stat -c "%t:%T %a %u:%g" /dev/custom-null; echo x > /dev/custom-null && echo written'
+	run cellrt run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "${lines[0]}" = "1:3 660 10:11" ]
+	[ "${lines[1]}" = written ]
+	# the host has no such node: it was not a bind of the host's
+	[ ! -e /dev/custom-null ]
+}
+
+@test "a device owner outside the user namespace's mapping is refused" {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
+		| .linux.devices = [{"path": "/dev/x", "type": "c", "major": 1, "minor": 3, "uid": 5000}]'
+	run cellrt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.devices[0]: owner 5000:0 of /dev/x is not mapped in the user namespace"* ]]
+	[ -z "$(ls -A "$STATE")" ]
+}

@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -90,6 +92,82 @@ attributes:
 	return 0;
 }
 
+/* A node made by the runtime's parent: attach it over an empty file. */
+static int attach_detached(int rootfd, const struct oci_device *d, int tree, struct init_error *e)
+{
+	char base[256];
+	_cleanup_close_ int dfd = open_parent(rootfd, d->path, base, sizeof(base), e);
+	if (dfd < 0)
+		return dfd;
+	struct stat st;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return init_fail(e, EISDIR, "linux.devices: %s", d->path);
+		if (unlinkat(dfd, base, 0) < 0)
+			return init_fail(e, errno, "device %s: replace", d->path);
+	}
+	_cleanup_close_ int f = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (f < 0)
+		return init_fail(e, errno, "device %s: create mount point", d->path);
+	_cleanup_close_ int target = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0)
+		return init_fail(e, errno, "device %s: open mount point", d->path);
+	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return init_fail(e, errno, "device %s: attach", d->path);
+	return 0;
+}
+
+/* The host id an id of the container maps to; -1 when unmapped. */
+static int64_t map_id(const struct oci_id_mapping *m, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].container_id && (uint64_t)id < (uint64_t)m[i].container_id + m[i].size)
+			return (int64_t)m[i].host_id + (id - m[i].container_id);
+	return -1;
+}
+
+int devices_prepare_detached(const struct oci_config *c, int *fds, cell_error **err)
+{
+	const struct oci_linux *l = &c->linux_;
+	for (size_t i = 0; i < l->n_devices; i++)
+		fds[i] = -1;
+	if (!l->n_devices || !oci_new_namespace(c, OCI_NS_USER) || geteuid() != 0 || !mount_have_new_api())
+		return 0;
+	_cleanup_close_ int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return cell_error_errno(err, errno, "linux.devices: a tmpfs for the device nodes");
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+	    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return cell_error_errno(err, errno, "linux.devices: a tmpfs for the device nodes");
+	_cleanup_close_ int mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID);
+	if (mnt < 0)
+		return cell_error_errno(err, errno, "linux.devices: mount a tmpfs for the device nodes");
+	for (size_t i = 0; i < l->n_devices; i++) {
+		const struct oci_device *d = &l->devices[i];
+		if (d->type == 'p')
+			continue; /* a fifo the container makes itself */
+		int64_t uid = map_id(l->uid_mappings, l->n_uid_mappings, d->has_uid ? d->uid : 0);
+		int64_t gid = map_id(l->gid_mappings, l->n_gid_mappings, d->has_gid ? d->gid : 0);
+		if (uid < 0 || gid < 0)
+			return cell_error_set(
+			    err, EINVAL,
+			    "linux.devices[%zu]: owner %u:%u of %s is not mapped in the user namespace", i,
+			    d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, d->path);
+		char name[32];
+		snprintf(name, sizeof(name), "%zu", i);
+		mode_t type = d->type == 'b' ? S_IFBLK : S_IFCHR;
+		mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
+		if (mknodat(mnt, name, type, makedev((unsigned)d->major, (unsigned)d->minor)) < 0 ||
+		    fchownat(mnt, name, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(mnt, name, perm, 0) < 0)
+			return cell_error_errno(err, errno, "linux.devices[%zu]: make %s", i, d->path);
+		fds[i] = open_tree(mnt, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (fds[i] < 0)
+			return cell_error_errno(err, errno, "linux.devices[%zu]: hand over %s", i, d->path);
+	}
+	return 0;
+}
+
 static bool configured(const struct oci_config *c, const char *path)
 {
 	for (size_t i = 0; i < c->linux_.n_devices; i++)
@@ -98,7 +176,8 @@ static bool configured(const struct oci_config *c, const char *path)
 	return false;
 }
 
-int devices_setup(int rootfd, const struct oci_config *c, bool defaults, bool in_userns, struct init_error *e)
+int devices_setup(int rootfd, const struct oci_config *c, bool defaults, bool in_userns, const int *detached,
+		  struct init_error *e)
 {
 	int r;
 	if (defaults) {
@@ -112,7 +191,11 @@ int devices_setup(int rootfd, const struct oci_config *c, bool defaults, bool in
 	for (size_t i = 0; i < c->linux_.n_devices; i++) {
 		const struct oci_device *d = &c->linux_.devices[i];
 		mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
-		if ((r = create_node(rootfd, d, perm, in_userns, e)) < 0)
+		if (detached && detached[i] >= 0)
+			r = attach_detached(rootfd, d, detached[i], e);
+		else
+			r = create_node(rootfd, d, perm, in_userns, e);
+		if (r < 0)
 			return r;
 	}
 	if (!defaults)

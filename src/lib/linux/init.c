@@ -146,7 +146,7 @@ static int setup_rootfs(struct init_plan *p, struct init_error *e)
 	for (size_t i = 0; i < p->n_mounts; i++)
 		if ((r = mount_plan_apply(&p->mounts[i], &ctx, e)) < 0)
 			return r;
-	if ((r = devices_setup(rootfd, c, !p->dev_from_host, in_userns, e)) < 0)
+	if ((r = devices_setup(rootfd, c, !p->dev_from_host, in_userns, p->device_fds, e)) < 0)
 		return r;
 
 	/* The working directory exists before the process needs it. */

@@ -32,6 +32,7 @@
 #include "console.h"
 #include "lifecycle.h"
 #include "linux/caps.h"
+#include "linux/devices.h"
 #include "linux/hooks.h"
 #include "linux/init.h"
 #include "linux/lsm.h"
@@ -86,6 +87,15 @@ struct create {
 	int notify_fd;
 };
 
+static void close_device_fds(struct create *cr)
+{
+	for (size_t i = 0; cr->plan.device_fds && i < cr->config->linux_.n_devices; i++)
+		if (cr->plan.device_fds[i] >= 0)
+			close(cr->plan.device_fds[i]);
+	free(cr->plan.device_fds);
+	cr->plan.device_fds = NULL;
+}
+
 static void create_release(struct create *cr)
 {
 	if (cr->plan.mounts) {
@@ -94,6 +104,8 @@ static void create_release(struct create *cr)
 		free(cr->plan.mounts);
 	}
 	ns_close_fds(cr->plan.ns_fds);
+	if (cr->config)
+		close_device_fds(cr);
 	seccomp_plan_release(&cr->plan.seccomp);
 	if (cr->plan.sync_fd >= 0)
 		close(cr->plan.sync_fd);
@@ -451,6 +463,13 @@ static int build_plan(struct create *cr, cell_error **err)
 	p->preserve_fds = cr->o->preserve_fds + listen_fds;
 	if ((r = ns_open_paths(c, p->ns_fds, err)) < 0)
 		return r;
+	if (c->linux_.n_devices) {
+		p->device_fds = calloc(c->linux_.n_devices, sizeof(int));
+		if (!p->device_fds)
+			return cell_error_set(err, ENOMEM, "out of memory");
+		if ((r = devices_prepare_detached(c, p->device_fds, err)) < 0)
+			return r;
+	}
 
 	if ((r = setup_notify(cr, err)) < 0)
 		return r;
@@ -505,6 +524,8 @@ static int build_plan(struct create *cr, cell_error **err)
 		r = move_fd_above(&p->mounts[i].tree_fd, min);
 	for (int t = 0; r == 0 && t < OCI_NS_TYPES; t++)
 		r = move_fd_above(&p->ns_fds[t], min);
+	for (size_t i = 0; r == 0 && p->device_fds && i < c->linux_.n_devices; i++)
+		r = move_fd_above(&p->device_fds[i], min);
 	if (r == 0)
 		r = move_fd_above(&p->start_fd, min);
 	if (r == 0)
@@ -556,6 +577,8 @@ static int spawn(struct create *cr, cell_error **err)
 	for (size_t i = 0; i < cr->plan.n_mounts; i++)
 		mount_plan_release(&cr->plan.mounts[i]);
 	ns_close_fds(cr->plan.ns_fds);
+	if (cr->config)
+		close_device_fds(cr);
 	close(cr->plan.sync_fd);
 	cr->plan.sync_fd = -1;
 	if (cr->plan.seccomp.listener_fd >= 0)
