@@ -86,7 +86,8 @@ load helpers
 		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 		| .mounts |= map(select(.type != "sysfs" and .type != "cgroup"))
 		| .linux.devices = [{"path": "/dev/custom-null", "type": "c", "major": 1, "minor": 3,
-			"fileMode": 432, "uid": 10, "gid": 11}]'
+			"fileMode": 432, "uid": 10, "gid": 11}]
+		| .process.user = {"uid": 10, "gid": 11}'
 	chown -R 100000:100000 "$BUNDLE/rootfs"
 	set_cmd 'stat -c "%t:%T %a %u:%g" /dev/custom-null; echo x > /dev/custom-null && echo written'
 	run cellrt run --bundle "$BUNDLE" "$CID"
