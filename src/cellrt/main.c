@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "cell-config.h"
 #include "commands.h"
+#include "linux/userns.h"
 #include "runtime/features.h"
 
 static const struct command commands[] = {
@@ -135,7 +136,8 @@ static char *default_root(void)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char *s = NULL;
-	if (geteuid() == 0 || !xdg || !*xdg)
+	/* root inside someone's user namespace (rootless podman) is rootless */
+	if (userns_host_root() || !xdg || !*xdg)
 		return strdup("/run/cellrt");
 	if (asprintf(&s, "%s/cellrt", xdg) < 0)
 		return NULL;

@@ -113,3 +113,91 @@ teardown_file() {
 	[ "$status" -eq 4 ]
 	[ "$output" = from-ctr ]
 }
+
+# The cgroup file of a container's init in a v1 controller, from the host.
+cgroup_file() { # PID CONTROLLER FILE
+	local path
+	path=$(awk -F: -v c="$2" '$2 == c {print $3}' "/proc/$1/cgroup")
+	cat "/sys/fs/cgroup/$2$path/$3"
+}
+
+@test "podman: -it through conmon and the console socket" {
+	run script -qec "$PODMAN run -it --rm --network none $ULIMITS localhost/cellbb sh -c 'tty; test -t 0 && echo stdin-is-a-tty; exit 6'" /dev/null
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *stdin-is-a-tty* ]]
+}
+
+@test "podman: exec, pause and unpause" {
+	$PODMAN run -d --name ex --network none $ULIMITS localhost/cellbb sh -c 'i=0; while :; do i=$((i + 1)); echo $i > /tmp/tick; sleep 0.05; done'
+	run $PODMAN exec ex sh -c 'echo in-$(hostname); exit 4'
+	[ "$status" -eq 4 ]
+	[[ "$output" == in-* ]]
+	root=$($PODMAN mount ex)
+	$PODMAN pause ex
+	[ "$($PODMAN inspect -f '{{.State.Status}}' ex)" = paused ]
+	# frozen: the clock it writes stands still
+	a=$(cat "$root/tmp/tick")
+	sleep 0.3
+	[ "$(cat "$root/tmp/tick")" = "$a" ]
+	$PODMAN unpause ex
+	[ "$($PODMAN inspect -f '{{.State.Status}}' ex)" = running ]
+	sleep 0.3
+	[ "$(cat "$root/tmp/tick")" != "$a" ]
+	$PODMAN unmount ex >/dev/null
+	$PODMAN rm -f ex
+}
+
+@test "podman: --memory and --pids-limit reach the container's cgroups" {
+	$PODMAN run -d --name lim --network none --memory 64m --pids-limit 42 $ULIMITS localhost/cellbb sleep 1000
+	pid=$($PODMAN inspect -f '{{.State.Pid}}' lim)
+	[ "$(cgroup_file "$pid" memory memory.limit_in_bytes)" = $((64 * 1024 * 1024)) ]
+	[ "$(cgroup_file "$pid" pids pids.max)" = 42 ]
+	$PODMAN rm -f lim
+}
+
+@test "docker: -it through the shim's console socket" {
+	run script -qec "$DOCKER run -it --rm --runtime cell --network none $ULIMITS localhost/cellbb:latest sh -c 'tty; exit 6'" /dev/null
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+}
+
+@test "docker: exec, pause and unpause, top, --memory and --pids-limit" {
+	$DOCKER run -d --name dex --runtime cell --network none --memory 64m --pids-limit 42 $ULIMITS localhost/cellbb:latest sleep 1000
+	run $DOCKER exec dex sh -c 'echo in-container; exit 4'
+	[ "$status" -eq 4 ]
+	[ "$output" = in-container ]
+	run $DOCKER top dex
+	[[ "$output" == *"sleep 1000"* ]]
+	$DOCKER pause dex
+	[ "$($DOCKER inspect -f '{{.State.Status}}' dex)" = paused ]
+	$DOCKER unpause dex
+	[ "$($DOCKER inspect -f '{{.State.Status}}' dex)" = running ]
+	pid=$($DOCKER inspect -f '{{.State.Pid}}' dex)
+	[ "$(cgroup_file "$pid" memory memory.limit_in_bytes)" = $((64 * 1024 * 1024)) ]
+	[ "$(cgroup_file "$pid" pids pids.max)" = 42 ]
+	$DOCKER rm -f dex
+}
+
+@test "docker: kill and --rm" {
+	$DOCKER run -d --name dk --runtime cell --network none $ULIMITS localhost/cellbb:latest sleep 1000
+	$DOCKER kill dk
+	[ "$($DOCKER inspect -f '{{.State.Status}}' dk)" = exited ]
+	$DOCKER rm dk
+	$DOCKER run --rm --name drm --runtime cell --network none $ULIMITS localhost/cellbb:latest true
+	run $DOCKER inspect drm
+	[ "$status" -ne 0 ]
+}
+
+@test "containerd: a detached task, exec into it, kill" {
+	$CTR run -d --runc-binary "$CELLRT" localhost/cellbb:latest t1 sleep 1000
+	run $CTR task exec --exec-id e1 t1 sh -c 'echo via-ctr-exec; exit 2'
+	[ "$status" -eq 2 ]
+	[ "$output" = via-ctr-exec ]
+	$CTR task kill -s KILL t1
+	for _ in $(seq 50); do $CTR task ls | grep -q "t1.*STOPPED" && break; sleep 0.1; done
+	$CTR task rm t1
+	$CTR container rm t1
+}

@@ -14,6 +14,7 @@
 #include "base/cleanup.h"
 #include "base/path.h"
 #include "mounts.h"
+#include "userns.h"
 
 static const struct oci_device default_devices[] = {
     {.path = "/dev/null", .type = 'c', .major = 1, .minor = 3},
@@ -131,7 +132,8 @@ int devices_prepare_detached(const struct oci_config *c, int *fds, cell_error **
 	const struct oci_linux *l = &c->linux_;
 	for (size_t i = 0; i < l->n_devices; i++)
 		fds[i] = -1;
-	if (!l->n_devices || !oci_new_namespace(c, OCI_NS_USER) || geteuid() != 0 || !mount_have_new_api())
+	if (!l->n_devices || !oci_new_namespace(c, OCI_NS_USER) || !userns_host_root() ||
+	    !mount_have_new_api())
 		return 0;
 	_cleanup_close_ int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
 	if (fsfd < 0)

@@ -123,7 +123,7 @@ static int setup_namespaces(struct init_plan *p, struct init_error *e)
 static int setup_rootfs(struct init_plan *p, struct init_error *e)
 {
 	const struct oci_config *c = p->config;
-	bool in_userns = oci_has_namespace(c, OCI_NS_USER);
+	bool in_userns = p->in_userns;
 	_cleanup_(rootfs_release_null) struct null_mounts nulls = {0};
 	int r = rootfs_prepare_null(c, &nulls, e);
 	if (r < 0)

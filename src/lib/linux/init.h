@@ -21,6 +21,7 @@ struct init_plan {
 	struct mount_plan *mounts;
 	size_t n_mounts;
 	bool dev_from_host; /* /dev is bound from the host: leave it alone */
+	bool in_userns;     /* in a user namespace (ours, or the caller's): no mknod, no sysfs */
 	int *device_fds;    /* nodes made by devices_prepare_detached(), one per linux.devices */
 	struct cgroup_mount_info cgroup;
 	int ns_fds[OCI_NS_TYPES]; /* namespaces to join, -1 for none */

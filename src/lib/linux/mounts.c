@@ -263,7 +263,7 @@ int mount_plan_build(const struct oci_mount *m, size_t i, int bundle_fd, struct 
 			p->tree_fd = (int)syscall(SYS_open_tree, bundle_fd, m->source, flags);
 			/* Unprivileged (rootless), we may not clone mounts here; the
 			 * child can, in the mount namespace it owns. */
-			if (p->tree_fd < 0 && errno == EPERM && geteuid() != 0)
+			if (p->tree_fd < 0 && errno == EPERM && !userns_host_root())
 				return 0;
 			if (p->tree_fd < 0)
 				return cell_error_errno(err, errno, "mounts[%zu]: open bind source %s", i,

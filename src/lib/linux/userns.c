@@ -242,3 +242,27 @@ int userns_parse_idmap_option(const char *value, const struct oci_linux *l, stru
 	}
 	return 0;
 }
+
+bool userns_host_root(void)
+{
+	static int cached = -1;
+	if (cached >= 0)
+		return cached;
+	if (geteuid() != 0) {
+		cached = 0;
+		return false;
+	}
+	/* The initial user namespace maps every id to itself. */
+	_cleanup_free_ char *map = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL) < 0) {
+		cached = 1;
+		return true;
+	}
+	unsigned long inside, outside, count;
+	int n = 0;
+	bool whole = sscanf(map, "%lu %lu %lu%n", &inside, &outside, &count, &n) == 3 && inside == 0 &&
+		     outside == 0 && count == 4294967295UL;
+	/* one line only: a second one would be a namespace of ours */
+	cached = whole && strspn(map + n, " \n") == strlen(map + n);
+	return cached;
+}

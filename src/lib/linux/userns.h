@@ -11,6 +11,12 @@
 #include "base/error.h"
 #include "spec/config.h"
 
+/* True when the runtime is root of the host: euid 0 in the initial user
+ * namespace. Root inside someone's user namespace (rootless podman runs
+ * its runtime that way) is unprivileged on the host, and is treated as
+ * rootless: state under $XDG_RUNTIME_DIR, cgroups only where delegated. */
+bool userns_host_root(void);
+
 /* Write /proc/PID/uid_map and gid_map for pid's new user namespace. An
  * unprivileged caller maps its own ids itself (denying setgroups, as the
  * kernel requires) and anything more through the setuid helpers. An empty

@@ -25,6 +25,7 @@
 #include "base/strv.h"
 #include "features.h"
 #include "lifecycle.h"
+#include "linux/userns.h"
 #include "pidutil.h"
 #include "state.h"
 
@@ -496,7 +497,7 @@ static int checkpoint(const struct runtime_opts *g, const struct checkpoint_opts
 	if (ct->status != CONTAINER_RUNNING && ct->status != CONTAINER_PAUSED)
 		return cell_error_set(err, EINVAL, "it is %s, not running",
 				      container_status_name(ct->status));
-	if (geteuid() != 0)
+	if (!userns_host_root())
 		return cell_error_set(err, EPERM, "checkpointing needs root (criu does)");
 	char criu[4096];
 	if (runtime_criu_binary(g, criu, sizeof(criu)) < 0)
@@ -787,7 +788,7 @@ static int restore(const struct runtime_opts *g, const struct restore_opts *o, c
 		    err, ENOTSUP,
 		    "process.terminal: restoring a container's terminal is not supported (criu's "
 		    "command line cannot hand its pty over); checkpoint containers without one");
-	if (geteuid() != 0)
+	if (!userns_host_root())
 		return cell_error_set(err, EPERM, "restoring needs root (criu does)");
 	char criu[4096];
 	if (runtime_criu_binary(g, criu, sizeof(criu)) < 0)

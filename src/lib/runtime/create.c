@@ -39,6 +39,7 @@
 #include "linux/namespaces.h"
 #include "linux/seccomp.h"
 #include "linux/sync.h"
+#include "linux/userns.h"
 #include "notify.h"
 #include "passwd.h"
 #include "pidutil.h"
@@ -284,14 +285,18 @@ static int setup_cgroup(struct create *cr, cell_error **err)
 	}
 	if (!disabled) {
 		r = cgroup_create(cr->cgroup, err);
-		if (r < 0 && geteuid() != 0 && (r == -EACCES || r == -EPERM || r == -EROFS)) {
+		if (r < 0 && !userns_host_root() && (r == -EACCES || r == -EPERM || r == -EROFS)) {
 			/* Rootless without a delegated cgroup: go on without one. */
 			log_warning("%s; running without a cgroup of its own (no resource limits)",
 				    (*err)->msg);
 			cell_error_free(*err);
 			*err = NULL;
-			r = 0;
 			disabled = true;
+			/* a cgroup mount then shows the caller's own cgroup */
+			cgroup_free(cr->cgroup);
+			cr->cgroup = NULL;
+			if ((r = cgroup_resolve(".", cr->o->id, &cr->cgroup, err)) < 0)
+				return r;
 		} else if (r < 0) {
 			return r;
 		} else {
@@ -450,7 +455,10 @@ static int build_plan(struct create *cr, cell_error **err)
 	p->no_pivot = cr->o->no_pivot;
 	p->no_new_keyring = cr->o->no_new_keyring;
 	p->two_stage = ns_needs_two_stages(c);
-	p->dumpable_until_go = geteuid() != 0 && oci_new_namespace(c, OCI_NS_USER);
+	p->dumpable_until_go = !userns_host_root() && oci_new_namespace(c, OCI_NS_USER);
+	/* root in someone else's user namespace (rootless podman) is no more
+	 * able to make devices than the container's own namespace would be */
+	p->in_userns = oci_has_namespace(c, OCI_NS_USER) || !userns_host_root();
 	const char *keep = oci_annotation(c, "run.oci.keep_original_groups");
 	p->keep_groups = keep && strcmp(keep, "1") == 0;
 
@@ -707,12 +715,12 @@ static int write_record(struct create *cr, cell_error **err)
 		return cell_error_errno(err, r, "read the start time of the container init %d", (int)cr->pid);
 	char created[64];
 	format_rfc3339_now(created, sizeof(created));
-	cr->record = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:o}", "ociVersion",
-			       CELL_OCI_VERSION, "id", cr->o->id, "pid", (json_int_t)cr->pid,
-			       "pid_start_time", (json_int_t)start, "bundle", cr->bundle, "rootfs",
-			       cr->rootfs, "created", created, "owner", "", "new_pid_namespace",
-			       oci_new_namespace(cr->config, OCI_NS_PID), "no_pivot", cr->o->no_pivot,
-			       "rootless", geteuid() != 0, "external_descriptors", external_descriptors());
+	cr->record = json_pack(
+	    "{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:o}", "ociVersion", CELL_OCI_VERSION,
+	    "id", cr->o->id, "pid", (json_int_t)cr->pid, "pid_start_time", (json_int_t)start, "bundle",
+	    cr->bundle, "rootfs", cr->rootfs, "created", created, "owner", "", "new_pid_namespace",
+	    oci_new_namespace(cr->config, OCI_NS_PID), "no_pivot", cr->o->no_pivot, "rootless",
+	    !userns_host_root(), "external_descriptors", external_descriptors());
 	if (!cr->record)
 		return cell_error_set(err, ENOMEM, "out of memory");
 	json_t *ann = json_object_get(cr->config->json, "annotations");
