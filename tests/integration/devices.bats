@@ -41,13 +41,20 @@ load helpers
 	[ "${lines[3]}" = wrote ]
 }
 
-@test "a device path that already exists in the image is replaced" {
+@test "a device path where the image has something else is an error, the same device is reused" {
 	mkdir -p "$BUNDLE/rootfs/opt"
 	echo not-a-device >"$BUNDLE/rootfs/opt/dev0"
 	update_config '.linux.devices = [{"path": "/opt/dev0", "type": "c", "major": 1, "minor": 5}]'
-	set_cmd 'stat -c "%F %t:%T" /opt/dev0'
+	run cellrt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.devices: /opt/dev0 exists and is not c 1:5"* ]]
+	[ -z "$(ls -A "$STATE")" ]
+	rm "$BUNDLE/rootfs/opt/dev0"
+	mknod "$BUNDLE/rootfs/opt/dev0" c 1 5
+	update_config '.linux.devices[0].fileMode = 384'
+	set_cmd 'stat -c "%F %t:%T %a" /opt/dev0'
 	run cellrt run --bundle "$BUNDLE" "$CID"
-	[ "$output" = "character special file 1:5" ]
+	[ "$output" = "character special file 1:5 600" ]
 }
 
 @test "in a user namespace the devices are the host's, bound" {

@@ -51,7 +51,7 @@ static int open_parent(int rootfd, const char *path, char *base, size_t len, str
 	return fd;
 }
 
-static int create_node(int rootfd, const struct oci_device *d, mode_t perm, bool in_userns,
+static int create_node(int rootfd, const struct oci_device *d, mode_t perm, bool in_userns, bool is_default,
 		       struct init_error *e)
 {
 	char base[256];
@@ -63,9 +63,14 @@ static int create_node(int rootfd, const struct oci_device *d, mode_t perm, bool
 
 	struct stat st;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return init_fail(e, EISDIR, "linux.devices: %s", d->path);
-		if ((st.st_mode & S_IFMT) == type && st.st_rdev == dev && !in_userns)
+		bool same = (st.st_mode & S_IFMT) == type && (type == S_IFIFO || st.st_rdev == dev);
+		/* The spec: a file already at the path that is not the requested
+		 * device is an error. (The default devices replace what an image
+		 * left in /dev.) */
+		if (!same && !is_default)
+			return init_fail(e, EEXIST, "linux.devices: %s exists and is not %c %lld:%lld", d->path,
+					 d->type, (long long)d->major, (long long)d->minor);
+		if (same && !in_userns)
 			goto attributes;
 		if (unlinkat(dfd, base, 0) < 0)
 			return init_fail(e, errno, "device %s: replace", d->path);
@@ -102,8 +107,10 @@ static int attach_detached(int rootfd, const struct oci_device *d, int tree, str
 		return dfd;
 	struct stat st;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return init_fail(e, EISDIR, "linux.devices: %s", d->path);
+		mode_t type = d->type == 'b' ? S_IFBLK : S_IFCHR;
+		if ((st.st_mode & S_IFMT) != type || st.st_rdev != makedev((unsigned)d->major, (unsigned)d->minor))
+			return init_fail(e, EEXIST, "linux.devices: %s exists and is not %c %lld:%lld", d->path,
+					 d->type, (long long)d->major, (long long)d->minor);
 		if (unlinkat(dfd, base, 0) < 0)
 			return init_fail(e, errno, "device %s: replace", d->path);
 	}
@@ -186,7 +193,7 @@ int devices_setup(int rootfd, const struct oci_config *c, bool defaults, bool in
 		for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
 			if (configured(c, default_devices[i].path))
 				continue;
-			if ((r = create_node(rootfd, &default_devices[i], 0666, in_userns, e)) < 0)
+			if ((r = create_node(rootfd, &default_devices[i], 0666, in_userns, true, e)) < 0)
 				return r;
 		}
 	}
@@ -196,7 +203,7 @@ int devices_setup(int rootfd, const struct oci_config *c, bool defaults, bool in
 		if (detached && detached[i] >= 0)
 			r = attach_detached(rootfd, d, detached[i], e);
 		else
-			r = create_node(rootfd, d, perm, in_userns, e);
+			r = create_node(rootfd, d, perm, in_userns, false, e);
 		if (r < 0)
 			return r;
 	}
