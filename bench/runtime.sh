@@ -47,6 +47,11 @@ for rt in $runtimes; do
 	inns "hyperfine --style none --warmup 3 --runs $N --export-json $work/$name-csd.json \
 		'$bin --root $root create --bundle $work/bundle c </dev/null >/dev/null 2>&1 && $bin --root $root start c && $bin --root $root delete -f c'" >/dev/null
 	csd=$(median_ms "$work/$name-csd.json")
+	# exec into a running container, median
+	inns "$bin --root $root run -d --bundle $work/sleeper x </dev/null >/dev/null 2>&1"
+	inns "hyperfine -N --style none --warmup 3 --runs $N --export-json $work/$name-exec.json '$bin --root $root exec x /bin/true'" >/dev/null
+	exec_ms=$(median_ms "$work/$name-exec.json")
+	inns "$bin --root $root delete -f x >/dev/null 2>&1"
 	# many at once: wall time for CONCURRENT detached containers to start
 	conc=$(inns "s=\$(date +%s%N); for i in \$(seq $CONCURRENT); do $bin --root $root run -d --bundle $work/sleeper p\$i </dev/null >/dev/null 2>&1 & done; wait; e=\$(date +%s%N); \
 		for i in \$(seq $CONCURRENT); do $bin --root $root delete -f p\$i >/dev/null 2>&1; done; echo \$(( (e - s) / 1000000 ))")
@@ -55,17 +60,17 @@ for rt in $runtimes; do
 	# size of the binary as installed: stripped of symbols and debug info
 	strip -o "$work/$name.stripped" "$bin"
 	size=$(stat -c %s "$work/$name.stripped")
-	echo "$name $run $csd $conc $rss $size" >>"$rows"
+	echo "$name $run $csd $exec_ms $conc $rss $size" >>"$rows"
 done
 
 awk '
-	{ name[NR] = $1; for (i = 2; i <= 6; i++) v[NR, i] = $i; if ($1 == "crun") c = NR }
+	{ name[NR] = $1; for (i = 2; i <= 7; i++) v[NR, i] = $i; if ($1 == "crun") c = NR }
 	END {
-		split("run (ms, median)|create+start+delete (ms, median)|'"$CONCURRENT"' started at once (ms, total)|peak RSS (KiB)|stripped binary (bytes)", label, "|")
+		split("run (ms, median)|create+start+delete (ms, median)|exec (ms, median)|'"$CONCURRENT"' started at once (ms, total)|peak RSS (KiB)|stripped binary (bytes)", label, "|")
 		printf "%-34s", "metric"
 		for (r = 1; r <= NR; r++) printf "%14s", name[r]
 		printf "%14s\n", "cellrt/crun"
-		for (i = 2; i <= 6; i++) {
+		for (i = 2; i <= 7; i++) {
 			printf "%-34s", label[i - 1]
 			for (r = 1; r <= NR; r++) printf "%14s", v[r, i]
 			printf "%14.2f\n", v[1, i] / v[c, i]

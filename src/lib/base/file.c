@@ -1,6 +1,7 @@
 #include "file.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,19 +81,18 @@ int write_file_at(int dirfd, const char *path, const void *buf, size_t len, mode
 	return write_all(fd, buf, len);
 }
 
-int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+static int replace_file(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, bool durable)
 {
 	char tmp[256];
 	int r;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, (int)getpid()) >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	_cleanup_close_ int fd =
-	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	_cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, buf, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		r = -errno;
@@ -100,9 +100,19 @@ int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, 
 		unlinkat(dirfd, tmp, 0);
 		return r;
 	}
-	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EBADF)
+	if (durable && fsync(dirfd) < 0 && errno != EINVAL && errno != EBADF)
 		return -errno;
 	return 0;
+}
+
+int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+	return replace_file(dirfd, name, buf, len, mode, true);
+}
+
+int write_file_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+	return replace_file(dirfd, name, buf, len, mode, false);
 }
 
 static int remove_children(int dfd, dev_t dev, int depth)

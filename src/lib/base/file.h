@@ -24,6 +24,11 @@ int write_file_at(int dirfd, const char *path, const void *buf, size_t len, mode
  * the new content, never a mix. */
 int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
 
+/* As write_file_atomic() without the fsyncs: atomic against a killed
+ * writer, not against a lost machine. For state that lives on tmpfs (the
+ * runtime's /run) and does not outlive a reboot anyway. */
+int write_file_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+
 /* Remove dirfd/name and everything below it without following symlinks and
  * without crossing into other mounts. A missing name is not an error. */
 int remove_tree_at(int dirfd, const char *name);

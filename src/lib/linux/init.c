@@ -104,9 +104,6 @@ static int setup_namespaces(struct init_plan *p, struct init_error *e)
 	int r = ns_join(p->ns_fds, e);
 	if (r < 0)
 		return r;
-	/* Now that we sit in our cgroup, it becomes the namespace's root. */
-	if (oci_new_namespace(c, OCI_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
-		return init_fail(e, errno, "create cgroup namespace");
 	if (c->hostname && *c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return init_fail(e, errno, "hostname: set \"%s\"", c->hostname);
 	if (c->domainname && *c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
@@ -117,6 +114,21 @@ static int setup_namespaces(struct init_plan *p, struct init_error *e)
 		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p->id) < 0 && errno != ENOSYS)
 			return init_fail(e, errno, "create a session keyring");
 	}
+	return 0;
+}
+
+/* The parent moves us into our cgroup while we build the root file system
+ * (on v1 the first move waits for an RCU grace period: better spent in
+ * parallel). We need to be there before a cgroup namespace is made (its
+ * root is where we sit), before the cgroup mount, before any fork. */
+static int join_cgroup(struct init_plan *p, struct init_error *e)
+{
+	struct sync_msg msg;
+	int r = sync_expect(p->sync_fd, SYNC_CGROUP, &msg);
+	if (r < 0)
+		return init_fail(e, r, "wait for our cgroup");
+	if (oci_new_namespace(p->config, OCI_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		return init_fail(e, errno, "create cgroup namespace");
 	return 0;
 }
 
@@ -143,9 +155,18 @@ static int setup_rootfs(struct init_plan *p, struct init_error *e)
 	    .bind_propagation = bind_prop,
 	    .mount_label = p->lsm.mount_label,
 	};
-	for (size_t i = 0; i < p->n_mounts; i++)
+	bool joined = false;
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		if (!joined && p->mounts[i].kind == MOUNT_KIND_CGROUP) {
+			if ((r = join_cgroup(p, e)) < 0)
+				return r;
+			joined = true;
+		}
 		if ((r = mount_plan_apply(&p->mounts[i], &ctx, e)) < 0)
 			return r;
+	}
+	if (!joined && (r = join_cgroup(p, e)) < 0)
+		return r;
 	if ((r = devices_setup(rootfd, c, !p->dev_from_host, in_userns, p->device_fds, e)) < 0)
 		return r;
 

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 enum sync_type {
-	SYNC_GO = 1,     /* parent → child: id maps written, cgroup joined: go on */
+	SYNC_GO = 1,     /* parent → child: id maps written: go on */
 	SYNC_PID,        /* stage-1 child → parent: the init's pid (in arg) */
 	SYNC_HOOKS,      /* child → parent: mounts done, run createRuntime/prestart hooks */
 	SYNC_HOOKS_DONE, /* parent → child: hooks ran */
@@ -16,6 +16,7 @@ enum sync_type {
 	SYNC_START,      /* parent → child (run): exec the process now */
 	SYNC_ERROR,      /* child → parent: failed at step with err and text */
 	SYNC_CONSOLE,    /* child → parent: the pty master rides along (SCM_RIGHTS) */
+	SYNC_CGROUP,     /* parent → child: you sit in your cgroup now */
 };
 
 #define SYNC_TEXT_MAX 1024

@@ -529,7 +529,7 @@ static int checkpoint(const struct runtime_opts *g, const struct checkpoint_opts
 	/* criu has killed the processes: the container is gone, as after
 	 * delete. */
 	if (!o->pre_dump && !o->leave_running)
-		return container_destroy(g, ct, err);
+		return container_destroy(g, ct, NULL, err);
 	return 0;
 }
 

@@ -626,72 +626,6 @@ static int run_parent_hooks(struct create *cr, cell_error **err)
 	return 0;
 }
 
-/* The parent's half of the protocol, up to "created". */
-static int talk_to_child(struct create *cr, cell_error **err)
-{
-	const struct oci_config *c = cr->config;
-	struct sync_msg msg;
-	int r;
-
-	if (oci_new_namespace(c, OCI_NS_USER) && (r = userns_write_maps(cr->child, c, err)) < 0)
-		return r;
-	if (cr->resources) {
-		if ((r = cgroup_systemd_start(cr->cgroup, cr->child, cr->resources, cr->o->id, err)) < 0)
-			return r;
-		cr->cgroup_made = true;
-		if ((r = cgroup_create(cr->cgroup, err)) < 0 ||
-		    (r = cgroup_apply(cr->cgroup, cr->resources, false, err)) < 0)
-			return r;
-	}
-	if (cr->cgroup_made && (r = cgroup_enter(cr->cgroup, cr->child, err)) < 0)
-		return r;
-	if ((r = sync_send(cr->sync_fd, SYNC_GO, 0, -1)) < 0)
-		return cell_error_errno(err, r, "start the container init");
-	cr->pid = cr->child;
-	if (cr->plan.two_stage) {
-		r = sync_expect(cr->sync_fd, SYNC_PID, &msg);
-		if (r < 0)
-			return child_error(cr, &msg, r, err);
-		cr->pid = (pid_t)msg.arg;
-		int status;
-		waitpid(cr->child, &status, 0);
-		cr->child = 0;
-		close(cr->pidfd);
-		cr->pidfd = (int)syscall(SYS_pidfd_open, cr->pid, 0);
-		if (cr->pidfd < 0)
-			return cell_error_errno(err, errno, "open the container init %d", (int)cr->pid);
-	}
-	for (;;) {
-		int fd = -1;
-		r = sync_recv(cr->sync_fd, &msg, &fd);
-		if (r < 0)
-			return child_error(cr, &msg, r, err);
-		if (fd >= 0 && msg.type != SYNC_CONSOLE)
-			close(fd);
-		switch (msg.type) {
-		case SYNC_CONSOLE:
-			if (fd < 0 || cr->console_fd >= 0) {
-				if (fd >= 0)
-					close(fd);
-				return cell_error_set(err, EPROTO, "the container init sent a bad terminal");
-			}
-			cr->console_fd = fd;
-			break;
-		case SYNC_HOOKS:
-			if ((r = run_parent_hooks(cr, err)) < 0)
-				return r;
-			if ((r = sync_send(cr->sync_fd, SYNC_HOOKS_DONE, 0, -1)) < 0)
-				return cell_error_errno(err, r, "resume the container init");
-			break;
-		case SYNC_READY:
-			log_debug("container %s: init %d is ready", cr->o->id, (int)cr->pid);
-			return 0;
-		default:
-			return child_error(cr, &msg, -EPROTO, err);
-		}
-	}
-}
-
 static json_t *external_descriptors(void)
 {
 	json_t *a = json_array();
@@ -733,13 +667,91 @@ static int write_record(struct create *cr, cell_error **err)
 	_cleanup_free_ char *s = json_dumps(cr->record, JSON_COMPACT);
 	if (!s)
 		return cell_error_set(err, ENOMEM, "out of memory");
-	r = write_file_atomic(cr->dirfd, "status", s, strlen(s), 0600);
+	r = write_file_replace(cr->dirfd, "status", s, strlen(s), 0600);
 	if (r < 0)
 		return cell_error_errno(err, r, "write the state of container %s", cr->o->id);
 	if (cr->o->pid_file && (r = pid_file_write(cr->o->pid_file, cr->pid, err)) < 0)
 		return r;
 	return 0;
 }
+
+/* The parent's half of the protocol, up to "created". */
+static int talk_to_child(struct create *cr, cell_error **err)
+{
+	const struct oci_config *c = cr->config;
+	struct sync_msg msg;
+	int r;
+
+	if (oci_new_namespace(c, OCI_NS_USER) && (r = userns_write_maps(cr->child, c, err)) < 0)
+		return r;
+	if (cr->resources) {
+		if ((r = cgroup_systemd_start(cr->cgroup, cr->child, cr->resources, cr->o->id, err)) < 0)
+			return r;
+		cr->cgroup_made = true;
+		if ((r = cgroup_create(cr->cgroup, err)) < 0 ||
+		    (r = cgroup_apply(cr->cgroup, cr->resources, false, err)) < 0)
+			return r;
+	}
+	/* Stage one must sit in the cgroup before it clones the init; a single
+	 * init starts on its root file system while we move it (it waits for
+	 * SYNC_CGROUP where it needs the cgroup). */
+	if (cr->plan.two_stage && cr->cgroup_made && (r = cgroup_enter(cr->cgroup, cr->child, err)) < 0)
+		return r;
+	if ((r = sync_send(cr->sync_fd, SYNC_GO, 0, -1)) < 0)
+		return cell_error_errno(err, r, "start the container init");
+	if (!cr->plan.two_stage && cr->cgroup_made && (r = cgroup_enter(cr->cgroup, cr->child, err)) < 0)
+		return r;
+	cr->pid = cr->child;
+	if (cr->plan.two_stage) {
+		r = sync_expect(cr->sync_fd, SYNC_PID, &msg);
+		if (r < 0)
+			return child_error(cr, &msg, r, err);
+		cr->pid = (pid_t)msg.arg;
+		int status;
+		waitpid(cr->child, &status, 0);
+		cr->child = 0;
+		close(cr->pidfd);
+		cr->pidfd = (int)syscall(SYS_pidfd_open, cr->pid, 0);
+		if (cr->pidfd < 0)
+			return cell_error_errno(err, errno, "open the container init %d", (int)cr->pid);
+	}
+	/* A child that failed already does not read it; its report follows. */
+	sync_send(cr->sync_fd, SYNC_CGROUP, 0, -1);
+	/* The record, while the child builds its root: nobody reads it before
+	 * we let go of the container's lock, and a failure removes it. */
+	if ((r = write_record(cr, err)) < 0)
+		return r;
+	for (;;) {
+		int fd = -1;
+		r = sync_recv(cr->sync_fd, &msg, &fd);
+		if (r < 0)
+			return child_error(cr, &msg, r, err);
+		if (fd >= 0 && msg.type != SYNC_CONSOLE)
+			close(fd);
+		switch (msg.type) {
+		case SYNC_CONSOLE:
+			if (fd < 0 || cr->console_fd >= 0) {
+				if (fd >= 0)
+					close(fd);
+				return cell_error_set(err, EPROTO, "the container init sent a bad terminal");
+			}
+			cr->console_fd = fd;
+			break;
+		case SYNC_HOOKS:
+			if ((r = run_parent_hooks(cr, err)) < 0)
+				return r;
+			if ((r = sync_send(cr->sync_fd, SYNC_HOOKS_DONE, 0, -1)) < 0)
+				return cell_error_errno(err, r, "resume the container init");
+			break;
+		case SYNC_READY:
+			log_debug("container %s: init %d is ready", cr->o->id, (int)cr->pid);
+			return 0;
+		default:
+			return child_error(cr, &msg, -EPROTO, err);
+		}
+	}
+}
+
 
 /* restore: criu, not a clone, brings the container's processes. */
 static int restore_processes(struct create *cr, cell_error **err)
@@ -787,7 +799,7 @@ static int do_create(const struct runtime_opts *g, const struct create_opts *o, 
 		close(cr->console_fd);
 		cr->console_fd = -1;
 	}
-	return write_record(cr, err);
+	return o->restore ? write_record(cr, err) : 0;
 }
 
 static void create_init(struct create *cr, const struct runtime_opts *g, const struct create_opts *o,
@@ -838,13 +850,14 @@ static int start_over_socket(struct create *cr, cell_error **err)
 	return cell_error_set(err, EPROTO, "start container %s: unexpected message %u", cr->o->id, msg.type);
 }
 
-static int delete_after_run(const struct runtime_opts *g, const char *id, cell_error **err)
+static int delete_after_run(const struct runtime_opts *g, const char *id, const struct oci_config *config,
+			    cell_error **err)
 {
 	_cleanup_container_ struct container *c = NULL;
 	int r = container_open(g->root, id, LOCK_EXCLUSIVE, &c, err);
 	if (r < 0)
 		return r;
-	return container_destroy(g, c, err);
+	return container_destroy(g, c, config, err);
 }
 
 /* After a successful create in run mode: start, then wait unless detached. */
@@ -870,16 +883,17 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 		r = start_over_socket(cr, err);
 	if (r < 0) {
 		cell_error *e2 = NULL;
-		if (delete_after_run(g, id, &e2) < 0) {
+		if (delete_after_run(g, id, cr->config, &e2) < 0) {
 			log_warning("%s", e2->msg);
 			cell_error_free(e2);
 		}
 		return r;
 	}
-	_cleanup_container_ struct container *c = NULL;
-	if (container_open(g->root, id, LOCK_SHARED, &c, NULL) == 0)
-		container_run_poststart(c, cr->config);
-	container_freep(&c);
+	if (cr->config->hooks.n[OCI_HOOK_POSTSTART]) {
+		_cleanup_container_ struct container *c = NULL;
+		if (container_open(g->root, id, LOCK_SHARED, &c, NULL) == 0)
+			container_run_poststart(c, cr->config);
+	}
 	if (detach)
 		return cr->notify_fd >= 0 ? notify_wait_ready(cr->notify_fd, cr->notify_host, cr->pidfd, err)
 					  : 0;
@@ -898,7 +912,7 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 			    err);
 	console_proxy_stop(&proxy);
 	if (r == 0 && !keep)
-		r = delete_after_run(g, id, err);
+		r = delete_after_run(g, id, cr->config, err);
 	return r;
 }
 

@@ -153,7 +153,8 @@ static int stop_processes(struct container *c, cell_error **err)
 	return 0;
 }
 
-int container_destroy(const struct runtime_opts *g, struct container *c, cell_error **err)
+int container_destroy(const struct runtime_opts *g, struct container *c, const struct oci_config *config,
+		      cell_error **err)
 {
 	int r = stop_processes(c, err);
 	if (r < 0)
@@ -161,12 +162,14 @@ int container_destroy(const struct runtime_opts *g, struct container *c, cell_er
 	if (c->cgroup && (r = cgroup_destroy(c->cgroup, EXIT_TIMEOUT_MS, err)) < 0)
 		return cell_error_prefix(err, "delete container %s", c->id);
 
-	_cleanup_config_ struct oci_config *config = NULL;
+	_cleanup_config_ struct oci_config *loaded = NULL;
 	cell_error *cerr = NULL;
-	if (container_load_config(c, &config, &cerr) < 0) {
+	if (!config && container_load_config(c, &loaded, &cerr) < 0) {
 		log_warning("%s; skipping poststop hooks", cerr->msg);
 		cell_error_free(cerr);
 	}
+	if (!config)
+		config = loaded;
 	c->status = CONTAINER_STOPPED;
 	_cleanup_free_ char *state = state_string(c);
 	if ((r = container_remove_dir(g->root, c->id, err)) < 0)
@@ -193,7 +196,7 @@ int runtime_delete(const struct runtime_opts *g, const char *id, bool force, cel
 		return cell_error_set(err, EBUSY,
 				      "cannot delete container %s: it is %s (stop it first, or use --force)",
 				      id, container_status_name(c->status));
-	return container_destroy(g, c, err);
+	return container_destroy(g, c, NULL, err);
 }
 
 int runtime_state(const struct runtime_opts *g, const char *id, json_t **out, cell_error **err)

@@ -27,8 +27,11 @@ int runtime_state(const struct runtime_opts *g, const char *id, json_t **out, ce
 int runtime_list(const struct runtime_opts *g, json_t **out, cell_error **err);
 
 /* Shared by delete and run: make sure nothing of c still runs, remove its
- * cgroup, run the poststop hooks, remove its state. */
-int container_destroy(const struct runtime_opts *g, struct container *c, cell_error **err);
+ * cgroup, run the poststop hooks, remove its state. config is the
+ * container's config when the caller has it (run does), else NULL: it is
+ * read from the state directory. */
+int container_destroy(const struct runtime_opts *g, struct container *c, const struct oci_config *config,
+		      cell_error **err);
 
 /* The config that c was created with (from its state directory). */
 int container_load_config(const struct container *c, struct oci_config **out, cell_error **err);
