@@ -323,18 +323,23 @@ char *path_normalize(const char *path)
 
 int mkdir_parents(const char *path, mode_t mode)
 {
+	/* The parents usually exist: try the leaf first, and walk up only
+	 * when it says they do not. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	_cleanup_free_ char *p = strdup(path);
 	if (!p)
 		return -ENOMEM;
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
+	char *slash = strrchr(p, '/');
+	if (!slash || slash == p)
+		return -ENOENT;
+	*slash = '\0';
+	int r = mkdir_parents(p, mode);
+	if (r < 0)
+		return r;
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
