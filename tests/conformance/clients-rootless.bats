@@ -62,8 +62,12 @@ pm() {
 
 @test "rootless podman: a detached container, exec, logs, stop, rm" {
 	pm run -d --name web --network none localhost/cellbb sh -c 'echo up; trap "exit 0" TERM; while :; do sleep 0.1; done'
-	sleep 0.5
-	run pm logs web
+	# the log line is there once the shell ran; poll, a loaded machine is slow
+	for _ in $(seq 100); do
+		run pm logs web
+		[ "$output" = up ] && break
+		sleep 0.1
+	done
 	[ "$output" = up ]
 	run pm exec web sh -c 'echo from-exec; exit 3'
 	[ "$status" -eq 3 ]

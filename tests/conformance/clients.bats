@@ -79,8 +79,12 @@ teardown_file() {
 
 @test "podman: a detached container, its logs, top, stop and kill" {
 	$PODMAN run -d --name web --network none $ULIMITS localhost/cellbb sh -c 'echo up; trap "exit 0" TERM; while :; do sleep 0.1; done'
-	sleep 0.5
-	run $PODMAN logs web
+	# the log line is there once the shell ran; poll, a loaded machine is slow
+	for _ in $(seq 100); do
+		run $PODMAN logs web
+		[ "$output" = up ] && break
+		sleep 0.1
+	done
 	[ "$output" = up ]
 	run $PODMAN top web
 	[[ "$output" == *sleep* || "$output" == *sh* ]]
@@ -100,8 +104,12 @@ teardown_file() {
 
 @test "docker: a detached container, logs, stop and rm" {
 	$DOCKER run -d --name dweb --runtime cell --network none $ULIMITS localhost/cellbb:latest sh -c 'echo up; trap "exit 0" TERM; while :; do sleep 0.1; done'
-	sleep 0.5
-	run $DOCKER logs dweb
+	# the log line is there once the shell ran; poll, a loaded machine is slow
+	for _ in $(seq 100); do
+		run $DOCKER logs dweb
+		[ "$output" = up ] && break
+		sleep 0.1
+	done
 	[ "$output" = up ]
 	$DOCKER stop -t 5 dweb
 	[ "$($DOCKER inspect -f '{{.State.ExitCode}}' dweb)" = 0 ]
@@ -143,7 +151,10 @@ cgroup_file() { # PID CONTROLLER FILE
 	[ "$(cat "$root/tmp/tick")" = "$a" ]
 	$PODMAN unpause ex
 	[ "$($PODMAN inspect -f '{{.State.Status}}' ex)" = running ]
-	sleep 0.3
+	for _ in $(seq 50); do
+		[ "$(cat "$root/tmp/tick")" != "$a" ] && break
+		sleep 0.1
+	done
 	[ "$(cat "$root/tmp/tick")" != "$a" ]
 	$PODMAN unmount ex >/dev/null
 	$PODMAN rm -f ex

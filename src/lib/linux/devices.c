@@ -68,8 +68,8 @@ static int create_node(int rootfd, const struct oci_device *d, mode_t perm, bool
 		 * device is an error. (The default devices replace what an image
 		 * left in /dev.) */
 		if (!same && !is_default)
-			return init_fail(e, EEXIST, "linux.devices: %s exists and is not %c %lld:%lld", d->path,
-					 d->type, (long long)d->major, (long long)d->minor);
+			return init_fail(e, EEXIST, "linux.devices: %s exists and is not %c %lld:%lld",
+					 d->path, d->type, (long long)d->major, (long long)d->minor);
 		if (same && !in_userns)
 			goto attributes;
 		if (unlinkat(dfd, base, 0) < 0)
@@ -108,9 +108,10 @@ static int attach_detached(int rootfd, const struct oci_device *d, int tree, str
 	struct stat st;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		mode_t type = d->type == 'b' ? S_IFBLK : S_IFCHR;
-		if ((st.st_mode & S_IFMT) != type || st.st_rdev != makedev((unsigned)d->major, (unsigned)d->minor))
-			return init_fail(e, EEXIST, "linux.devices: %s exists and is not %c %lld:%lld", d->path,
-					 d->type, (long long)d->major, (long long)d->minor);
+		if ((st.st_mode & S_IFMT) != type ||
+		    st.st_rdev != makedev((unsigned)d->major, (unsigned)d->minor))
+			return init_fail(e, EEXIST, "linux.devices: %s exists and is not %c %lld:%lld",
+					 d->path, d->type, (long long)d->major, (long long)d->minor);
 		if (unlinkat(dfd, base, 0) < 0)
 			return init_fail(e, errno, "device %s: replace", d->path);
 	}

@@ -265,6 +265,20 @@ static int make_state_dir(struct create *cr, cell_error **err)
 	return 0;
 }
 
+/* Whether linux.resources asks for a limit. Device rules do not count: in a
+ * user namespace the kernel already keeps a container from devices. */
+static bool asks_limits(const struct cgroup_resources *res)
+{
+	const char *key;
+	json_t *v;
+	if (!res || !json_is_object(res->json))
+		return false;
+	json_object_foreach (res->json, key, v) {
+		if (strcmp(key, "devices") != 0)
+			return true;
+	}
+	return false;
+}
 static int setup_cgroup(struct create *cr, cell_error **err)
 {
 	const struct oci_config *c = cr->config;
@@ -286,9 +300,13 @@ static int setup_cgroup(struct create *cr, cell_error **err)
 	if (!disabled) {
 		r = cgroup_create(cr->cgroup, err);
 		if (r < 0 && !userns_host_root() && (r == -EACCES || r == -EPERM || r == -EROFS)) {
-			/* Rootless without a delegated cgroup: go on without one. */
-			log_warning("%s; running without a cgroup of its own (no resource limits)",
-				    (*err)->msg);
+			/* Rootless without a delegated cgroup: go on without one, as
+			 * runc and crun do. Only a config that asks for limits hears
+			 * of it: under conmon our stderr is the container's log. */
+			if (asks_limits(res))
+				log_warning("%s; the limits in linux.resources are not applied", (*err)->msg);
+			else
+				log_debug("%s; running without a cgroup of its own", (*err)->msg);
 			cell_error_free(*err);
 			*err = NULL;
 			disabled = true;
@@ -751,7 +769,6 @@ static int talk_to_child(struct create *cr, cell_error **err)
 		}
 	}
 }
-
 
 /* restore: criu, not a clone, brings the container's processes. */
 static int restore_processes(struct create *cr, cell_error **err)
