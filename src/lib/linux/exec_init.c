@@ -120,30 +120,8 @@ static int become_process(struct exec_plan *p, pid_t host_pid, struct init_error
 	if ((r = lsm_apply_exec(&p->lsm, procfd, e)) < 0)
 		return r;
 	closep(&procfd);
-	/* seccomp as in the container's init: the very last step, or before
-	 * the capabilities go when only CAP_SYS_ADMIN could load it. */
-	uint64_t eff = p->caps.set ? p->caps.sets[OCI_CAP_EFFECTIVE] : proc->uid == 0 ? ~0ULL : 0;
-	bool seccomp_early = seccomp_load_before_caps(&p->seccomp, proc->no_new_privileges, eff);
-	if ((r = caps_prepare(&p->caps, e)) < 0)
-		return r;
-	if (seccomp_early && (r = seccomp_plan_load(&p->seccomp, host_pid, e)) < 0)
-		return r;
-	if ((r = process_set_user(proc, p->keep_groups, e)) < 0 || (r = caps_apply(&p->caps, e)) < 0)
-		return r;
-	if (chdir(proc->cwd) < 0)
-		return init_fail(e, errno, "process.cwd: chdir %s as uid %u", proc->cwd, proc->uid);
-	umask(proc->has_umask ? proc->umask : 022);
-	if ((r = process_prepare_fds(p->preserve_fds, e)) < 0)
-		return r;
-	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return init_fail(e, errno, "process.noNewPrivileges: set");
-	if (!seccomp_early && (r = seccomp_plan_load(&p->seccomp, host_pid, e)) < 0)
-		return r;
-	/* The death signal would outlive execve; a detached exec must not die
-	 * with the runtime. */
-	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	execve(exe, (char *const *)proc->args, p->env);
-	return init_fail(e, errno, "exec %s", exe);
+	return process_exec(proc, &p->caps, &p->seccomp, p->keep_groups, p->preserve_fds, host_pid, exe,
+			    p->env, e);
 }
 
 /* Stage one; returns only on failure (in stage one or in the process). */

@@ -253,33 +253,8 @@ static int become_process(struct init_plan *p, const char *exe, struct init_erro
 		close(proc_fd);
 	proc_fd = -EBADF;
 
-	/* The most restrictive steps come last, seccomp the very last: the
-	 * fewer system calls after it, the fewer a profile must allow. Without
-	 * no_new_privs loading it needs CAP_SYS_ADMIN; when the process is not
-	 * to keep that, the filter goes on before the capabilities are
-	 * dropped (as runc does), and the profile must then allow the few
-	 * calls that change the user and capabilities. */
-	uint64_t eff = p->caps.set ? p->caps.sets[OCI_CAP_EFFECTIVE] : proc->uid == 0 ? ~0ULL : 0;
-	bool seccomp_early = seccomp_load_before_caps(&p->seccomp, proc->no_new_privileges, eff);
-	if ((r = caps_prepare(&p->caps, e)) < 0)
-		return r;
-	if (seccomp_early && (r = seccomp_plan_load(&p->seccomp, host_pid, e)) < 0)
-		return r;
-	if ((r = process_set_user(proc, p->keep_groups, e)) < 0)
-		return r;
-	if ((r = caps_apply(&p->caps, e)) < 0)
-		return r;
-	if (chdir(proc->cwd) < 0)
-		return init_fail(e, errno, "process.cwd: chdir %s as uid %u", proc->cwd, proc->uid);
-	umask(proc->has_umask ? proc->umask : 022);
-	if ((r = process_prepare_fds(p->preserve_fds, e)) < 0)
-		return r;
-	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return init_fail(e, errno, "process.noNewPrivileges: set");
-	if (!seccomp_early && (r = seccomp_plan_load(&p->seccomp, host_pid, e)) < 0)
-		return r;
-	execve(exe, (char *const *)proc->args, p->env);
-	return init_fail(e, errno, "exec %s", exe);
+	return process_exec(proc, &p->caps, &p->seccomp, p->keep_groups, p->preserve_fds, host_pid, exe,
+			    p->env, e);
 }
 
 /* Drop what the runtime's caller let us inherit beyond the preserved fds

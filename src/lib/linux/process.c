@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -222,4 +223,33 @@ void process_reset_signals(void)
 	for (int sig = 1; sig < _NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
+
+int process_exec(const struct oci_process *proc, const struct caps_plan *caps, struct seccomp_plan *seccomp,
+		 bool keep_groups, int preserve_fds, pid_t host_pid, const char *exe, char *const *env,
+		 struct init_error *e)
+{
+	uint64_t eff = caps->set ? caps->sets[OCI_CAP_EFFECTIVE] : proc->uid == 0 ? ~0ULL : 0;
+	bool seccomp_early = seccomp_load_before_caps(seccomp, proc->no_new_privileges, eff);
+	int r;
+	if ((r = caps_prepare(caps, e)) < 0)
+		return r;
+	if (seccomp_early && (r = seccomp_plan_load(seccomp, host_pid, e)) < 0)
+		return r;
+	if ((r = process_set_user(proc, keep_groups, e)) < 0 || (r = caps_apply(caps, e)) < 0)
+		return r;
+	if (chdir(proc->cwd) < 0)
+		return init_fail(e, errno, "process.cwd: chdir %s as uid %u", proc->cwd, proc->uid);
+	umask(proc->has_umask ? proc->umask : 022);
+	if ((r = process_prepare_fds(preserve_fds, e)) < 0)
+		return r;
+	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return init_fail(e, errno, "process.noNewPrivileges: set");
+	if (!seccomp_early && (r = seccomp_plan_load(seccomp, host_pid, e)) < 0)
+		return r;
+	/* The death signal would outlive execve: the process must not die
+	 * with the runtime that started it. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	execve(exe, (char *const *)proc->args, env);
+	return init_fail(e, errno, "exec %s", exe);
 }

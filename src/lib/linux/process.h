@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "caps.h"
+#include "seccomp.h"
 #include "spec/config.h"
 #include "sync.h"
 
@@ -29,3 +31,16 @@ void process_reset_signals(void);
 
 /* Mark fds 3 .. 3+preserve-1 inheritable and everything above close-on-exec. */
 int process_prepare_fds(int preserve, struct init_error *e);
+
+/* What the container's init and an exec'd process both do last, in this
+ * order: capabilities readied, the user set, capabilities applied, the
+ * working directory, umask, the fds, no_new_privs, seccomp, execve of exe.
+ * seccomp comes as late as it can: the fewer system calls after it, the
+ * fewer a profile must allow. Without no_new_privs loading it needs
+ * CAP_SYS_ADMIN; when the process is not to keep that, the filter goes on
+ * before the capabilities are dropped (as runc does), and the profile must
+ * then allow the few calls that change the user and capabilities. Returns
+ * only on failure. */
+int process_exec(const struct oci_process *proc, const struct caps_plan *caps, struct seccomp_plan *seccomp,
+		 bool keep_groups, int preserve_fds, pid_t host_pid, const char *exe, char *const *env,
+		 struct init_error *e);
