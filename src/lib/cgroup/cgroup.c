@@ -16,6 +16,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/mountinfo.h"
 #include "base/path.h"
 #include "base/strv.h"
 #include "cgfile.h"
@@ -63,72 +64,45 @@ static char *v1_controllers(const char *super)
 	return out;
 }
 
-/* Unescape the octal escapes mountinfo uses for spaces and friends. */
-static void unescape(char *s)
+struct hiers {
+	struct hier *v;
+	size_t n;
+};
+
+static int add_hierarchy(const struct mountinfo_entry *m, void *data)
 {
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-		    s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
+	struct hiers *hs = data;
+	bool v2 = strcmp(m->fstype, "cgroup2") == 0;
+	if (!v2 && strcmp(m->fstype, "cgroup") != 0)
+		return 0;
+	_cleanup_free_ char *options = v2 ? NULL : v1_controllers(m->super_options);
+	if (!v2 && !options)
+		return -ENOMEM;
+	/* The same hierarchy mounted twice (bind mounts) counts once. */
+	for (size_t i = 0; i < hs->n; i++)
+		if (hs->v[i].unified == v2 && (v2 || strcmp(hs->v[i].options, options) == 0))
+			return 0;
+	struct hier *nh = realloc(hs->v, (hs->n + 1) * sizeof(*nh));
+	if (!nh)
+		return -ENOMEM;
+	hs->v = nh;
+	char *mp = strdup(m->mountpoint);
+	if (!mp)
+		return -ENOMEM;
+	nh[hs->n++] = (struct hier){.mountpoint = mp, .options = TAKE_PTR(options), .unified = v2};
+	return 0;
 }
 
 static int read_hierarchies(struct hier **out, size_t *n_out, cell_error **err)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return cell_error_errno(err, errno, "open /proc/self/mountinfo");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	struct hier *h = NULL;
-	size_t n = 0;
-	while (getline(&line, &cap, f) > 0) {
-		/* id parent maj:min root mountpoint opts [optional…] - fstype source super */
-		char *sep = strstr(line, " - ");
-		if (!sep)
-			continue;
-		char mp[4096], fstype[64], super[1024] = "";
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
-			continue;
-		if (sscanf(sep + 3, "%63s %*s %1023s", fstype, super) < 1)
-			continue;
-		bool v2 = strcmp(fstype, "cgroup2") == 0;
-		if (!v2 && strcmp(fstype, "cgroup") != 0)
-			continue;
-		unescape(mp);
-		struct hier *nh = realloc(h, (n + 1) * sizeof(*h));
-		if (!nh) {
-			hiers_free(h, n);
-			return cell_error_set(err, ENOMEM, "out of memory");
-		}
-		h = nh;
-		h[n].mountpoint = strdup(mp);
-		h[n].options = v2 ? NULL : v1_controllers(super);
-		h[n].unified = v2;
-		if (!h[n].mountpoint || (!v2 && !h[n].options)) {
-			hiers_free(h, n + 1);
-			return cell_error_set(err, ENOMEM, "out of memory");
-		}
-		/* The same hierarchy mounted twice (bind mounts) counts once. */
-		bool dup = false;
-		for (size_t i = 0; i < n; i++)
-			if (h[i].unified == v2 && (v2 ? true : strcmp(h[i].options, h[n].options) == 0))
-				dup = true;
-		if (dup) {
-			free(h[n].mountpoint);
-			free(h[n].options);
-			continue;
-		}
-		n++;
+	struct hiers hs = {0};
+	int r = mountinfo_foreach("/proc/self/mountinfo", add_hierarchy, &hs);
+	if (r < 0) {
+		hiers_free(hs.v, hs.n);
+		return cell_error_errno(err, -r, "read /proc/self/mountinfo");
 	}
-	*out = h;
-	*n_out = n;
+	*out = hs.v;
+	*n_out = hs.n;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/mountinfo.h"
 #include "base/path.h"
 #include "base/strv.h"
 #include "features.h"
@@ -172,44 +173,35 @@ struct mnt {
 	char fstype[64];
 };
 
-static void unescape(char *s)
+struct mounts {
+	struct mnt *v;
+	size_t n;
+};
+
+static int add_mount(const struct mountinfo_entry *e, void *data)
 {
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-		    s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
+	struct mounts *ms = data;
+	struct mnt *nm = realloc(ms->v, (ms->n + 1) * sizeof(*ms->v));
+	if (!nm)
+		return -ENOMEM;
+	ms->v = nm;
+	struct mnt *m = &nm[ms->n++];
+	*m = (struct mnt){.id = e->id, .major = e->major, .minor = e->minor};
+	snprintf(m->mountpoint, sizeof(m->mountpoint), "%s", e->mountpoint);
+	snprintf(m->fstype, sizeof(m->fstype), "%s", e->fstype);
+	return 0;
 }
 
 static int read_mounts(const char *path, struct mnt **out, size_t *n, cell_error **err)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	if (!f)
-		return cell_error_errno(err, errno, "open %s", path);
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	while (getline(&line, &cap, f) > 0) {
-		struct mnt m = {0};
-		char *sep = strstr(line, " - ");
-		if (!sep ||
-		    sscanf(line, "%d %*s %u:%u %*s %4095s", &m.id, &m.major, &m.minor, m.mountpoint) != 4 ||
-		    sscanf(sep + 3, "%63s", m.fstype) != 1)
-			continue;
-		unescape(m.mountpoint);
-		struct mnt *nm = realloc(*out, (*n + 1) * sizeof(**out));
-		if (!nm)
-			return cell_error_set(err, ENOMEM, "out of memory");
-		*out = nm;
-		nm[(*n)++] = m;
+	struct mounts ms = {0};
+	int r = mountinfo_foreach(path, add_mount, &ms);
+	if (r < 0) {
+		free(ms.v);
+		return cell_error_errno(err, -r, "read %s", path);
 	}
+	*out = ms.v;
+	*n = ms.n;
 	return 0;
 }
 

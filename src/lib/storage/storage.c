@@ -19,6 +19,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/mountinfo.h"
 #include "base/path.h"
 #include "base/strv.h"
 #include "driver.h"
@@ -1076,6 +1077,11 @@ static int container_layers(json_t *rec, const char *id, char ***paths, size_t *
 	return 0;
 }
 
+static int is_at(const struct mountinfo_entry *m, void *path)
+{
+	return strcmp(m->mountpoint, path) == 0;
+}
+
 static bool is_mountpoint(const char *path)
 {
 	struct stat a, b;
@@ -1087,16 +1093,7 @@ static bool is_mountpoint(const char *path)
 	if (a.st_dev != b.st_dev)
 		return true;
 	/* Same device: a bind mount of the same file system shows in mountinfo only. */
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return false;
-	char line[8192];
-	while (fgets(line, sizeof(line), f)) {
-		char mp[PATH_MAX];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strcmp(mp, path) == 0)
-			return true;
-	}
-	return false;
+	return mountinfo_foreach("/proc/self/mountinfo", is_at, (void *)path) > 0;
 }
 
 int storage_container_mount(struct storage *s, const char *id, char **rootfs, cell_error **err)
