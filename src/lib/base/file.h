@@ -1,9 +1,14 @@
 /* Whole-file reads and writes, the atomic replace used for every record on
- * disk, and recursive removal of a directory tree by fd. */
+ * disk, recursive removal of a directory tree by fd, and passing an fd over
+ * a unix socket. */
 #pragma once
 
 #include <stddef.h>
 #include <sys/types.h>
+
+/* One message of len bytes on a unix socket, with fd riding along
+ * (SCM_RIGHTS) unless it is negative; retries on EINTR. */
+int send_with_fd(int sock, const void *buf, size_t len, int fd);
 
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);

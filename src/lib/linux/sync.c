@@ -9,33 +9,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "base/file.h"
+
 int sync_send(int sock, enum sync_type type, int64_t arg, int fd)
 {
 	struct sync_msg msg = {.type = type, .arg = arg};
-	struct iovec iov = {.iov_base = &msg, .iov_len = offsetof(struct sync_msg, text)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	for (;;) {
-		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-		if (n >= 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
+	return send_with_fd(sock, &msg, offsetof(struct sync_msg, text), fd);
 }
 
 int sync_send_error(int sock, const struct init_error *e)
@@ -44,14 +23,7 @@ int sync_send_error(int sock, const struct init_error *e)
 	size_t len = strnlen(e->text, sizeof(e->text) - 1);
 	memcpy(msg.text, e->text, len);
 	msg.text[len] = '\0';
-	struct iovec iov = {.iov_base = &msg, .iov_len = offsetof(struct sync_msg, text) + len + 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	for (;;) {
-		if (sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
+	return send_with_fd(sock, &msg, offsetof(struct sync_msg, text) + len + 1, -1);
 }
 
 int sync_recv(int sock, struct sync_msg *msg, int *fd_in)

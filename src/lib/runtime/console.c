@@ -49,25 +49,11 @@ int console_socket_connect(const char *path, int *out, cell_error **err)
 
 int console_socket_send(int sock, int master, const char *what, cell_error **err)
 {
+	/* podman's conmon and runc's recvtty read the name "/dev/ptmx" */
 	static const char name[] = "/dev/ptmx";
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = sizeof(name) - 1};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	ssize_t n;
-	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	if (n < 0)
-		return cell_error_errno(err, errno, "--console-socket %s: send the terminal", what);
+	int r = send_with_fd(sock, name, sizeof(name) - 1, master);
+	if (r < 0)
+		return cell_error_errno(err, -r, "--console-socket %s: send the terminal", what);
 	return 0;
 }
 
