@@ -73,6 +73,7 @@ section() {
 
 cd /cell || exit 1
 export CELLRT=/cell/build/cellrt
+section "$layout/integration/cgroups.bats" bats --tap tests/integration/cgroups.bats
 if [ $layout = v1 ]; then
 	echo "@@DONE" >$out
 	sync
@@ -82,6 +83,21 @@ for f in tests/vm/guest/*.bats; do
 	[ -e "$f" ] || continue
 	section "vm/guest/$(basename "$f")" bats --tap "$f"
 done
+
+# crun's own tests of cgroup resources, as tests/conformance/crun-suite.sh
+# runs them on the host.
+crun=$(ls -d /cell/tests/.cache/crun-*/ 2>/dev/null | head -1)
+if [ -n "$crun" ]; then
+	for f in test_resources test_update test_limits; do
+		(cd "$crun" && section "crun/$f" env OCI_RUNTIME=$CELLRT INIT=tests/init \
+			PYTHONPATH=/cell/tests/conformance python3 "tests/$f.py")
+	done
+else
+	echo "@@BEGIN crun" >$out
+	echo "1..1" >$out
+	echo "not ok 1 - crun's test suite is not in the image (tests/.cache/crun-*)" >$out
+	echo "@@END crun" >$out
+fi
 
 echo "@@DONE" >$out
 sync

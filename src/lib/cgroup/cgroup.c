@@ -334,6 +334,61 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, cell_error **err)
 	return 0;
 }
 
+int cgroup_join_open(const struct cgroup *cg, struct cgroup_join *j, cell_error **err)
+{
+	*j = (struct cgroup_join){.unified_fd = -1};
+	j->tasks_fds = malloc(cg->n_dirs * sizeof(*j->tasks_fds));
+	j->names = calloc(cg->n_dirs + 1, sizeof(*j->names));
+	if (!j->tasks_fds || !j->names)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		const struct cgroup_dir *d = &cg->dirs[i];
+		_cleanup_free_ char *dir = cgroup_dir_path(d);
+		if (!dir)
+			return cell_error_set(err, ENOMEM, "out of memory");
+		if (d->unified) {
+			j->unified_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (j->unified_fd < 0)
+				return cell_error_errno(err, errno, "open cgroup %s", dir);
+			j->unified_path = TAKE_PTR(dir);
+			continue;
+		}
+		_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int fd = dfd < 0 ? -1 : openat(dfd, "tasks", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return cell_error_errno(err, errno, "open cgroup %s/tasks", dir);
+		j->tasks_fds[j->n] = fd;
+		j->names[j->n++] = TAKE_PTR(dir);
+	}
+	return 0;
+}
+
+void cgroup_join_close(struct cgroup_join *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		close(j->tasks_fds[i]);
+		free(j->names[i]);
+	}
+	free(j->tasks_fds);
+	free(j->names);
+	if (j->unified_fd >= 0)
+		close(j->unified_fd);
+	free(j->unified_path);
+	*j = (struct cgroup_join){.unified_fd = -1};
+}
+
+int cgroup_join_unified_by_pid(const struct cgroup_join *j, pid_t pid, cell_error **err)
+{
+	if (j->unified_fd < 0)
+		return 0;
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int r = write_file_at(j->unified_fd, "cgroup.procs", buf, (size_t)len, 0644);
+	if (r < 0)
+		return cell_error_errno(err, r, "move process %d into cgroup %s", (int)pid, j->unified_path);
+	return 0;
+}
+
 int cgroup_pids(const struct cgroup *cg, pid_t **out, size_t *n, cell_error **err)
 {
 	*out = NULL;

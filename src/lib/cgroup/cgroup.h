@@ -54,6 +54,29 @@ int cgroup_create(const struct cgroup *cg, cell_error **err);
 /* Put pid into every directory of cg. */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, cell_error **err);
 
+/* How a new process puts itself into cg, fast. Moving a process by pid (what
+ * cgroup_enter does) takes a lock over every thread group of the system
+ * whose first taker waits an RCU grace period: ten milliseconds and more on
+ * an idle machine. Two ways skip it: a single-threaded process writing "0"
+ * (itself) to a v1 hierarchy's `tasks` file, and clone3's CLONE_INTO_CGROUP
+ * for the unified hierarchy. The files are opened here, by the runtime
+ * (their opener's credentials are what the kernel checks), before the
+ * clone; the new process writes to them. */
+struct cgroup_join {
+	int *tasks_fds; /* one per v1 hierarchy: its `tasks` file, open for writing */
+	char **names;   /* the directory of each, for messages */
+	size_t n;
+	int unified_fd;     /* the unified directory (O_PATH), for CLONE_INTO_CGROUP; -1 if none */
+	char *unified_path; /* its path, or NULL */
+};
+
+int cgroup_join_open(const struct cgroup *cg, struct cgroup_join *j, cell_error **err);
+void cgroup_join_close(struct cgroup_join *j);
+
+/* After a clone without CLONE_INTO_CGROUP: the runtime moves pid into the
+ * unified directory the slow way. No-op without one. */
+int cgroup_join_unified_by_pid(const struct cgroup_join *j, pid_t pid, cell_error **err);
+
 /* A sub-cgroup of cg for a process that joins the container (exec
  * --cgroup, runc's flag): each spec is "PATH" (every hierarchy) or
  * "CONTROLLER[,CONTROLLER…]:PATH" (the v1 hierarchies of those controllers;

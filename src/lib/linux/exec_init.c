@@ -18,16 +18,13 @@
 
 #include "base/cleanup.h"
 #include "base/file.h"
+#include "clone.h"
 #include "process.h"
 #include "procfs.h"
 #include "sync.h"
 #include "terminal.h"
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
-
-struct clone_args_v0 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-};
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -132,6 +129,9 @@ static int exec_run(struct exec_plan *p, struct init_error *e)
 	 * runtime's binary) and our fds. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (size_t i = 0; i < p->n_cgroup_tasks; i++)
+		if (write(p->cgroup_tasks_fds[i], "0", 1) < 0)
+			return init_fail(e, errno, "join cgroup %s", p->cgroup_tasks_names[i]);
 	int keep[OCI_NS_TYPES + 2];
 	size_t n = 0;
 	keep[n++] = p->sync_fd;
@@ -166,10 +166,9 @@ static int exec_run(struct exec_plan *p, struct init_error *e)
 	int pp[2];
 	if (pipe2(pp, O_CLOEXEC) < 0)
 		return init_fail(e, errno, "start the process in container %s", p->id);
-	struct clone_args_v0 args = {.flags = CLONE_PARENT};
-	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	pid_t pid = clone_process(&(struct clone_request){.flags = CLONE_PARENT, .cgroup_fd = -1});
 	if (pid < 0)
-		return init_fail(e, errno, "start the process in container %s", p->id);
+		return init_fail(e, -pid, "start the process in container %s", p->id);
 	if (pid == 0) {
 		pid_t host_pid = 0;
 		close(pp[1]);

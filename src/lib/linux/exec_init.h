@@ -1,8 +1,10 @@
 /* The process that `exec` starts inside a running container: what the child
  * does between fork and execve. Everything is prepared by the parent in an
  * exec_plan (the process, its capabilities, its environment, the namespaces
- * that differ from ours, opened), and the parent has put the child into the
- * container's cgroup before it says go.
+ * that differ from ours, opened). The child enters the container's cgroup
+ * first: through the `tasks` files the parent opened for it (v1) and by
+ * being cloned into it (v2); where that was refused, the parent moves it
+ * before it says go.
  *
  * The child (stage one) is made non-dumpable first and closes every fd it
  * was not given, so that nothing in the container can reach the runtime's
@@ -38,6 +40,10 @@ struct exec_plan {
 	bool keep_groups;         /* annotation run.oci.keep_original_groups */
 	struct lsm_plan lsm;
 	struct seccomp_plan seccomp;
+	/* v1 cgroups to enter by writing "0" (cgroup/cgroup.h, struct cgroup_join) */
+	const int *cgroup_tasks_fds;
+	char *const *cgroup_tasks_names;
+	size_t n_cgroup_tasks;
 };
 
 /* Runs in the forked child; never returns. */

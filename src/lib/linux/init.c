@@ -18,6 +18,7 @@
 
 #include "base/cleanup.h"
 #include "base/path.h"
+#include "clone.h"
 #include "devices.h"
 #include "hooks.h"
 #include "namespaces.h"
@@ -31,10 +32,6 @@
 #define CLONE_NEWCGROUP 0x02000000
 #endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
-
-struct clone_args_v0 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-};
 
 /* Our pid as the host sees it, read before pivot_root from the host's procfs
  * (inside a new pid namespace getpid() says 1). */
@@ -86,10 +83,9 @@ static int stage_one(struct init_plan *p, struct init_error *e)
 	int r = ns_stage_one(p->config, p->ns_fds, e);
 	if (r < 0)
 		return r;
-	struct clone_args_v0 args = {.flags = CLONE_PARENT, .exit_signal = 0};
-	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	pid_t pid = clone_process(&(struct clone_request){.flags = CLONE_PARENT, .cgroup_fd = -1});
 	if (pid < 0)
-		return init_fail(e, errno, "clone the container init");
+		return init_fail(e, -pid, "clone the container init");
 	if (pid == 0)
 		return 1; /* the init goes on */
 	r = sync_send(p->sync_fd, SYNC_PID, pid, -1);
@@ -117,10 +113,11 @@ static int setup_namespaces(struct init_plan *p, struct init_error *e)
 	return 0;
 }
 
-/* The parent moves us into our cgroup while we build the root file system
- * (on v1 the first move waits for an RCU grace period: better spent in
- * parallel). We need to be there before a cgroup namespace is made (its
- * root is where we sit), before the cgroup mount, before any fork. */
+/* Where the runtime moves us into our cgroup (stage one of two, a systemd
+ * scope, a kernel without CLONE_INTO_CGROUP), it does so while we build the
+ * root file system: a move by pid may wait for an RCU grace period. We need
+ * to be there before a cgroup namespace is made (its root is where we sit),
+ * before the cgroup mount, before any fork. */
 static int join_cgroup(struct init_plan *p, struct init_error *e)
 {
 	struct sync_msg msg;
@@ -289,6 +286,13 @@ static int init_run(struct init_plan *p, struct init_error *e)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	umask(0);
 	close_inherited_fds(3 + p->preserve_fds);
+	/* Into our cgroup first: before anything is charged to the caller's,
+	 * and while we are the one thread the kernel's fast path asks for. */
+	for (size_t i = 0; i < p->n_cgroup_tasks; i++) {
+		if (write(p->cgroup_tasks_fds[i], "0", 1) < 0)
+			return init_fail(e, errno, "join cgroup %s", p->cgroup_tasks_names[i]);
+		close(p->cgroup_tasks_fds[i]);
+	}
 	if ((r = wait_for_go(p, e)) < 0)
 		return r;
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

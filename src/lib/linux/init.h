@@ -24,6 +24,12 @@ struct init_plan {
 	bool in_userns;     /* in a user namespace (ours, or the caller's): no mknod, no sysfs */
 	int *device_fds;    /* nodes made by devices_prepare_detached(), one per linux.devices */
 	struct cgroup_mount_info cgroup;
+	/* The `tasks` files of our v1 cgroups, opened by the runtime: we
+	 * write "0" to each, which moves us without the system-wide lock a
+	 * move by pid takes (cgroup/cgroup.h, struct cgroup_join). */
+	const int *cgroup_tasks_fds;
+	char *const *cgroup_tasks_names;
+	size_t n_cgroup_tasks;
 	int ns_fds[OCI_NS_TYPES]; /* namespaces to join, -1 for none */
 	bool two_stage;
 	bool no_pivot;

@@ -32,6 +32,7 @@
 #include "console.h"
 #include "lifecycle.h"
 #include "linux/caps.h"
+#include "linux/clone.h"
 #include "linux/devices.h"
 #include "linux/hooks.h"
 #include "linux/init.h"
@@ -45,14 +46,6 @@
 #include "pidutil.h"
 #include "spec/validate.h"
 #include "state.h"
-
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-
-struct clone_args_v0 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-};
 
 /* Everything create holds while it works; released by create_release(). */
 struct create {
@@ -70,6 +63,8 @@ struct create {
 	struct cgroup *cgroup;
 	bool cgroup_made;
 	struct cgroup_resources *resources; /* for systemd, applied once its scope exists */
+	struct cgroup_join join;            /* how the init enters the cgroup itself */
+	bool join_unified_by_pid;           /* CLONE_INTO_CGROUP was refused: we move it */
 	struct init_plan plan;
 	struct cgroup_mount_source *cg_sources;
 	char **env;
@@ -130,6 +125,7 @@ static void create_release(struct create *cr)
 		close(cr->state_root_fd);
 	if (cr->bundle_fd >= 0)
 		close(cr->bundle_fd);
+	cgroup_join_close(&cr->join);
 	cgroup_free(cr->cgroup);
 	cgroup_resources_free(cr->resources);
 	json_decref(cr->record);
@@ -489,6 +485,15 @@ static int build_plan(struct create *cr, cell_error **err)
 	p->preserve_fds = cr->o->preserve_fds + listen_fds;
 	if ((r = ns_open_paths(c, p->ns_fds, err)) < 0)
 		return r;
+	/* A single init enters its cgroup itself (stage one of two is moved
+	 * by us before it clones; a systemd scope is made after the clone). */
+	if (cr->cgroup_made && !p->two_stage && !cr->resources) {
+		if ((r = cgroup_join_open(cr->cgroup, &cr->join, err)) < 0)
+			return r;
+		p->cgroup_tasks_fds = cr->join.tasks_fds;
+		p->cgroup_tasks_names = cr->join.names;
+		p->n_cgroup_tasks = cr->join.n;
+	}
 	if (c->linux_.n_devices) {
 		p->device_fds = calloc(c->linux_.n_devices, sizeof(int));
 		if (!p->device_fds)
@@ -552,6 +557,10 @@ static int build_plan(struct create *cr, cell_error **err)
 		r = move_fd_above(&p->ns_fds[t], min);
 	for (size_t i = 0; r == 0 && p->device_fds && i < c->linux_.n_devices; i++)
 		r = move_fd_above(&p->device_fds[i], min);
+	for (size_t i = 0; r == 0 && i < cr->join.n; i++)
+		r = move_fd_above(&cr->join.tasks_fds[i], min);
+	if (r == 0)
+		r = move_fd_above(&cr->join.unified_fd, min);
 	if (r == 0)
 		r = move_fd_above(&p->start_fd, min);
 	if (r == 0)
@@ -576,14 +585,20 @@ static int build_plan(struct create *cr, cell_error **err)
 static int spawn(struct create *cr, cell_error **err)
 {
 	int pidfd = -1;
-	struct clone_args_v0 args = {
-	    .flags = ns_clone_flags(cr->config) | CLONE_PIDFD,
-	    .pidfd = (uint64_t)(uintptr_t)&pidfd,
+	struct clone_request req = {
+	    .flags = ns_clone_flags(cr->config),
 	    .exit_signal = SIGCHLD,
+	    .pidfd = &pidfd,
+	    .cgroup_fd = cr->join.unified_fd,
 	};
-	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	pid_t pid = clone_process(&req);
 	if (pid < 0)
-		return cell_error_errno(err, errno, "clone the container init");
+		return cell_error_errno(err, -pid, "clone the container init");
+	if (req.into_cgroup_refused) {
+		log_debug("container %s: clone into cgroup %s: %s; moving the init instead", cr->o->id,
+			  cr->join.unified_path, strerror(req.into_cgroup_refused));
+		cr->join_unified_by_pid = true;
+	}
 	if (pid == 0) {
 		/* Only the plan's fds are the child's; above all not the state
 		 * directory, whose lock would otherwise live as long as the init. */
@@ -597,7 +612,7 @@ static int spawn(struct create *cr, cell_error **err)
 	}
 	cr->child = (pid_t)pid;
 	cr->pidfd = pidfd;
-	log_debug("container %s: cloned the init as %ld%s", cr->o->id, pid,
+	log_debug("container %s: cloned the init as %d%s", cr->o->id, (int)pid,
 		  cr->plan.two_stage ? " (stage one)" : "");
 	/* The child has its copies; ours would only keep mounts and fifos alive. */
 	for (size_t i = 0; i < cr->plan.n_mounts; i++)
@@ -710,15 +725,23 @@ static int talk_to_child(struct create *cr, cell_error **err)
 		    (r = cgroup_apply(cr->cgroup, cr->resources, false, err)) < 0)
 			return r;
 	}
-	/* Stage one must sit in the cgroup before it clones the init; a single
-	 * init starts on its root file system while we move it (it waits for
-	 * SYNC_CGROUP where it needs the cgroup). */
+	/* Stage one must sit in the cgroup before it clones the init. A single
+	 * init enters it by itself (cgroup_join); when we must move it, it
+	 * starts on its root file system meanwhile and waits for SYNC_CGROUP
+	 * where it needs the cgroup. */
 	if (cr->plan.two_stage && cr->cgroup_made && (r = cgroup_enter(cr->cgroup, cr->child, err)) < 0)
 		return r;
 	if ((r = sync_send(cr->sync_fd, SYNC_GO, 0, -1)) < 0)
 		return cell_error_errno(err, r, "start the container init");
-	if (!cr->plan.two_stage && cr->cgroup_made && (r = cgroup_enter(cr->cgroup, cr->child, err)) < 0)
-		return r;
+	if (!cr->plan.two_stage && cr->cgroup_made) {
+		if (cr->join.tasks_fds) /* the init joins by itself */
+			r = cr->join_unified_by_pid ? cgroup_join_unified_by_pid(&cr->join, cr->child, err)
+						    : 0;
+		else
+			r = cgroup_enter(cr->cgroup, cr->child, err);
+		if (r < 0)
+			return r;
+	}
 	cr->pid = cr->child;
 	if (cr->plan.two_stage) {
 		r = sync_expect(cr->sync_fd, SYNC_PID, &msg);
@@ -829,6 +852,7 @@ static void create_init(struct create *cr, const struct runtime_opts *g, const s
 	cr->bundle_fd = cr->state_root_fd = cr->dirfd = cr->sync_fd = cr->pidfd = cr->notify_fd = -1;
 	cr->console_sock = cr->console_fd = -1;
 	cr->plan.sync_fd = cr->plan.start_fd = cr->plan.seccomp.listener_fd = -1;
+	cr->join.unified_fd = -1;
 	for (int t = 0; t < OCI_NS_TYPES; t++)
 		cr->plan.ns_fds[t] = -1;
 }

@@ -24,6 +24,7 @@
 #include "console.h"
 #include "lifecycle.h"
 #include "linux/caps.h"
+#include "linux/clone.h"
 #include "linux/exec_init.h"
 #include "linux/sync.h"
 #include "passwd.h"
@@ -39,6 +40,7 @@ struct exec_run {
 	struct oci_process *proc;
 	char **env;
 	struct cgroup *cgroup; /* where the process goes (NULL: no cgroup) */
+	struct cgroup_join join;
 	struct exec_plan plan;
 	int console_sock;
 	int sync_fd; /* ours */
@@ -67,6 +69,7 @@ static void exec_release(struct exec_run *x)
 	if (x->pidfd >= 0)
 		close(x->pidfd);
 	strv_free(x->env);
+	cgroup_join_close(&x->join);
 	cgroup_free(x->cgroup);
 	oci_process_free(x->proc);
 	json_decref(x->pjson);
@@ -335,11 +338,15 @@ static int resolve_cgroups(struct exec_run *x, cell_error **err)
 	return 0;
 }
 
-static int enter_cgroups(struct exec_run *x, pid_t pid, cell_error **err)
+/* The child enters the v1 hierarchies itself and is cloned into the unified
+ * one; this moves it there when the kernel refused the latter. */
+static int enter_unified(struct exec_run *x, pid_t pid, int refused, cell_error **err)
 {
-	if (!x->cgroup)
+	if (!refused)
 		return 0;
-	int r = cgroup_enter(x->cgroup, pid, err);
+	log_debug("exec in container %s: clone into cgroup %s: %s; moving the process instead", x->c->id,
+		  x->join.unified_path, strerror(refused));
+	int r = cgroup_join_unified_by_pid(&x->join, pid, err);
 	if (r < 0)
 		return cell_error_prefix(err, "exec");
 	return 0;
@@ -393,6 +400,11 @@ static int prepare(struct exec_run *x, cell_error **err)
 				      c->id);
 	if ((r = open_namespaces(x, err)) < 0 || (r = resolve_cgroups(x, err)) < 0)
 		return r;
+	if (x->cgroup && (r = cgroup_join_open(x->cgroup, &x->join, err)) < 0)
+		return r;
+	x->plan.cgroup_tasks_fds = x->join.tasks_fds;
+	x->plan.cgroup_tasks_names = x->join.names;
+	x->plan.n_cgroup_tasks = x->join.n;
 	/* The container's seccomp profile applies to every process in it. */
 	_cleanup_json_ json_t *state = container_oci_state(c);
 	_cleanup_free_ char *state_text = state ? json_dumps(state, JSON_COMPACT) : NULL;
@@ -421,6 +433,10 @@ static int prepare(struct exec_run *x, cell_error **err)
 		r = move_fd_above(&x->plan.ns_fds[t], min);
 	if (r == 0)
 		r = move_fd_above(&x->plan.pidfd, min);
+	for (size_t i = 0; r == 0 && i < x->join.n; i++)
+		r = move_fd_above(&x->join.tasks_fds[i], min);
+	if (r == 0)
+		r = move_fd_above(&x->join.unified_fd, min);
 	if (r == 0)
 		r = move_fd_above(&x->plan.sync_fd, min);
 	if (r == 0)
@@ -436,14 +452,15 @@ static int prepare(struct exec_run *x, cell_error **err)
 	return 0;
 }
 
-/* Start the child, put it into the cgroup, and learn how it went: the
- * process's pid, its terminal, or an error; the socket closes once the
- * process has exec'd. */
+/* Start the child in the cgroup, and learn how it went: the process's pid,
+ * its terminal, or an error; the socket closes once the process has
+ * exec'd. */
 static int start(struct exec_run *x, cell_error **err)
 {
-	pid_t stage = fork();
+	struct clone_request req = {.exit_signal = SIGCHLD, .cgroup_fd = x->join.unified_fd};
+	pid_t stage = clone_process(&req);
 	if (stage < 0)
-		return cell_error_errno(err, errno, "start the exec process");
+		return cell_error_errno(err, -stage, "start the exec process");
 	if (stage == 0) {
 		close(x->sync_fd);
 		exec_init(&x->plan);
@@ -451,7 +468,7 @@ static int start(struct exec_run *x, cell_error **err)
 	x->stage = stage;
 	close(x->plan.sync_fd);
 	x->plan.sync_fd = -1;
-	int r = enter_cgroups(x, stage, err);
+	int r = enter_unified(x, stage, req.into_cgroup_refused, err);
 	if (r == 0 && (r = sync_send(x->sync_fd, SYNC_GO, 0, -1)) < 0)
 		r = cell_error_errno(err, r, "start the exec process");
 	if (r < 0)
@@ -541,6 +558,7 @@ int runtime_exec(const struct runtime_opts *g, const struct exec_opts *o, int *e
 	struct exec_run x = {
 	    .g = g, .o = o, .console_sock = -1, .sync_fd = -1, .pidfd = -1, .console_fd = -1};
 	x.plan.sync_fd = x.plan.pidfd = x.plan.seccomp.listener_fd = -1;
+	x.join.unified_fd = -1;
 	for (int t = 0; t < OCI_NS_TYPES; t++)
 		x.plan.ns_fds[t] = -1;
 	*exit_status = 0;
