@@ -82,6 +82,11 @@ int write_file_at(int dirfd, const char *path, const void *buf, size_t len, mode
 
 int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
 {
+	return write_file_replace(dirfd, name, buf, len, mode, true);
+}
+
+int write_file_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, bool durable)
+{
 	char tmp[256];
 	int r;
 
@@ -92,7 +97,7 @@ int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, 
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, buf, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		r = -errno;
@@ -100,7 +105,7 @@ int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, 
 		unlinkat(dirfd, tmp, 0);
 		return r;
 	}
-	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EBADF)
+	if (durable && fsync(dirfd) < 0 && errno != EINVAL && errno != EBADF)
 		return -errno;
 	return 0;
 }

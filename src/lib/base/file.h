@@ -2,6 +2,7 @@
  * disk, and recursive removal of a directory tree by fd. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -23,6 +24,11 @@ int write_file_at(int dirfd, const char *path, const void *buf, size_t len, mode
  * rename it over name, fsync the directory. A crash leaves either the old or
  * the new content, never a mix. */
 int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+
+/* The same replace, flushed to disk only when durable: a killed process
+ * still leaves the old or the new content, a crash of the machine may
+ * leave neither (for records that do not outlive a boot anyway). */
+int write_file_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, bool durable);
 
 /* Remove dirfd/name and everything below it without following symlinks and
  * without crossing into other mounts. A missing name is not an error. */

@@ -258,6 +258,59 @@ static int by_path(const void *x, const void *y)
 	return strcmp(((const struct change *)x)->path, ((const struct change *)y)->path);
 }
 
+/* What the engine mounts over is not the container's change: the files
+ * the runtime made as mount points (/etc/hosts, volume targets, …) are
+ * left out, and so are directories that hold no other change. */
+static void drop_mount_points(struct engine *e, const char *id, struct collector *c)
+{
+	static const char *const ours[] = {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf",
+					   "/run/cell-init"};
+	_cleanup_strv_ char **skip = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(ours); i++)
+		strv_push(&skip, ours[i]);
+	char p[CTR_ID_LEN + 32];
+	snprintf(p, sizeof(p), "%s/container.json", id);
+	_cleanup_json_ json_t *rec = NULL;
+	if (json_load_file_at(e->containers_fd, p, 4 << 20, &rec, NULL) == 0) {
+		size_t i;
+		json_t *m;
+		json_array_foreach (json_object_get(rec, "Mounts"), i, m) {
+			const char *d = json_string_value(json_object_get(m, "Destination"));
+			if (d)
+				strv_push(&skip, d);
+		}
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->v[i].kind == 'A' && strv_contains(skip, c->v[i].path)) {
+			free(c->v[i].path);
+			continue;
+		}
+		c->v[k++] = c->v[i];
+	}
+	c->n = k;
+	/* From the end: a directory's children come after it. */
+	for (size_t i = c->n; i-- > 0;) {
+		if (c->v[i].kind != 'C' || c->v[i].opaque)
+			continue;
+		size_t len = strlen(c->v[i].path);
+		bool has_child = i + 1 < c->n && strncmp(c->v[i + 1].path, c->v[i].path, len) == 0 &&
+				 c->v[i + 1].path[len] == '/';
+		struct stat st;
+		char rel[PATH_MAX];
+		snprintf(rel, sizeof(rel), "%s", c->v[i].path + 1);
+		bool is_dir = false;
+		for (size_t l = 0; l < c->n_lowers && !is_dir; l++)
+			is_dir =
+			    fstatat(c->lowers[l], rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+		if (has_child || !is_dir)
+			continue;
+		free(c->v[i].path);
+		memmove(&c->v[i], &c->v[i + 1], (c->n - i - 1) * sizeof(*c->v));
+		c->n--;
+	}
+}
+
 static int open_layer(struct engine *e, const char *chain)
 {
 	if (!digest_valid(chain))
@@ -307,6 +360,10 @@ int engine_changes(struct engine *e, const char *id, struct change **out, size_t
 		if (r < 0 && (!err || !*err))
 			r = cell_error_errno(err, r, "container %.12s: compare with its image", id);
 	}
+	if (r == 0) {
+		qsort(c.v, c.n, sizeof(*c.v), by_path);
+		drop_mount_points(e, id, &c);
+	}
 	for (size_t i = 0; i < nl; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -314,7 +371,6 @@ int engine_changes(struct engine *e, const char *id, struct change **out, size_t
 		engine_changes_free(c.v, c.n);
 		return r;
 	}
-	qsort(c.v, c.n, sizeof(*c.v), by_path);
 	*out = c.v;
 	*n = c.n;
 	return 0;

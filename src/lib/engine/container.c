@@ -264,6 +264,7 @@ int ctr_reload(struct ctr *c, cell_error **err)
 	json_decref(c->state);
 	c->record = rec;
 	c->state = st;
+	c->durable = !ctr_bool(rec, "HostConfig.AutoRemove");
 	ctr_refresh(c);
 	return 0;
 }
@@ -373,15 +374,20 @@ void ctr_list_free(struct ctr **v, size_t n)
 	free(v);
 }
 
+int ctr_write_file(struct ctr *c, const char *name, const char *text, cell_error **err)
+{
+	int r = write_file_replace(c->dirfd, name, text, strlen(text), 0600, c->durable);
+	if (r < 0)
+		return cell_error_errno(err, r, "container %.12s: write %s", c->id, name);
+	return 0;
+}
+
 static int save_json(struct ctr *c, const char *name, json_t *j, cell_error **err)
 {
 	_cleanup_free_ char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (!text)
 		return cell_error_set(err, ENOMEM, "out of memory");
-	int r = write_file_atomic(c->dirfd, name, text, strlen(text), 0600);
-	if (r < 0)
-		return cell_error_errno(err, r, "container %.12s: write %s", c->id, name);
-	return 0;
+	return ctr_write_file(c, name, text, err);
 }
 
 int ctr_save_state(struct ctr *c, cell_error **err)

@@ -45,6 +45,7 @@ struct ctr {
 	bool init_alive;      /* the container's process runs */
 	bool monitor_alive;   /* its monitor runs */
 	bool exit_recorded;   /* the monitor wrote the exit of this run */
+	bool durable;         /* records are flushed to disk (not for --rm containers) */
 };
 
 void ctr_free(struct ctr *c);
@@ -88,6 +89,12 @@ void ctr_unlock(struct ctr *c);
 /* Read the records again and derive the status. */
 int ctr_reload(struct ctr *c, cell_error **err);
 void ctr_refresh(struct ctr *c);
+
+/* Replace a file of the container's directory (flushed when durable). */
+int ctr_write_file(struct ctr *c, const char *name, const char *text, cell_error **err);
+
+/* Replace a file of the container's directory (flushed when durable). */
+int ctr_write_file(struct ctr *c, const char *name, const char *text, cell_error **err);
 
 int ctr_save_state(struct ctr *c, cell_error **err);
 int ctr_save_record(struct ctr *c, cell_error **err);

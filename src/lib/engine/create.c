@@ -279,22 +279,23 @@ static int resolve_mounts(struct engine *e, const struct create_request *req, co
 struct fill_data {
 	json_t *record;
 	json_t *state;
+	bool durable;
 };
 
-static int write_json(int dirfd, const char *name, json_t *j, cell_error **err)
+static int write_json(int dirfd, const char *name, json_t *j, bool durable, cell_error **err)
 {
 	_cleanup_free_ char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (!text)
 		return cell_error_set(err, ENOMEM, "out of memory");
-	int r = write_file_atomic(dirfd, name, text, strlen(text), 0600);
+	int r = write_file_replace(dirfd, name, text, strlen(text), 0600, durable);
 	return r < 0 ? cell_error_errno(err, r, "write %s", name) : 0;
 }
 
 static int fill_records(int cdir_fd, void *data, cell_error **err)
 {
 	struct fill_data *d = data;
-	int r = write_json(cdir_fd, "container.json", d->record, err);
-	return r < 0 ? r : write_json(cdir_fd, "state.json", d->state, err);
+	int r = write_json(cdir_fd, "container.json", d->record, d->durable, err);
+	return r < 0 ? r : write_json(cdir_fd, "state.json", d->state, d->durable, err);
 }
 
 static int check_request(const struct create_request *req, cell_error **err)
@@ -418,9 +419,13 @@ int engine_create(struct engine *e, const struct create_request *req, char id[CT
 		char log[PATH_MAX];
 		snprintf(log, sizeof(log), "%s/ctr.log", dir ? dir : "");
 		json_object_set_new(record, "LogPath", json_string(log));
-		struct fill_data d = {.record = record, .state = state};
+		/* A container removed when it exits does not need to survive a
+		 * crash of the machine: its records are not flushed one by one. */
+		struct fill_data d = {.record = record, .state = state, .durable = !req->autoremove};
+		storage_set_durable(e->store->storage, d.durable);
 		r = storage_container_create_with(e->store->storage, id, img.digest, img.n_layers,
 						  img.chain_ids, fill_records, &d, err);
+		storage_set_durable(e->store->storage, true);
 	}
 	if (r < 0)
 		undo_volumes(e, made);
@@ -485,6 +490,7 @@ int engine_prepare_bundle(struct engine *e, struct ctr *c, const char *rootfs, c
 	    .hostname = ctr_str(c->record, "Config.Hostname") ?: c->id,
 	    .name = ctr_name(c),
 	    .host_network = strcmp(ctr_str(c->record, "HostConfig.NetworkMode") ?: "", "host") == 0,
+	    .durable = c->durable,
 	};
 	if ((r = hostfiles_write(c->dirfd, &hf, err)) < 0)
 		return r;
@@ -517,5 +523,8 @@ int engine_prepare_bundle(struct engine *e, struct ctr *c, const char *rootfs, c
 	_cleanup_json_ json_t *spec = NULL;
 	if ((r = engine_spec_build(&in, &spec, err)) < 0)
 		return r;
-	return write_json(c->dirfd, "config.json", spec, err);
+	_cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!text)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	return ctr_write_file(c, "config.json", text, err);
 }

@@ -70,9 +70,9 @@ int hostfiles_write(int dirfd, const struct hostfiles_input *in, cell_error **er
 		return cell_error_set(err, ENOMEM, "out of memory");
 	char hostname[300];
 	snprintf(hostname, sizeof(hostname), "%s\n", in->hostname);
-	if ((r = write_file_atomic(dirfd, "hosts", hosts, strlen(hosts), 0644)) < 0 ||
-	    (r = write_file_atomic(dirfd, "hostname", hostname, strlen(hostname), 0644)) < 0 ||
-	    (r = write_file_atomic(dirfd, "resolv.conf", resolv, strlen(resolv), 0644)) < 0)
+	if ((r = write_file_replace(dirfd, "hosts", hosts, strlen(hosts), 0644, in->durable)) < 0 ||
+	    (r = write_file_replace(dirfd, "hostname", hostname, strlen(hostname), 0644, in->durable)) < 0 ||
+	    (r = write_file_replace(dirfd, "resolv.conf", resolv, strlen(resolv), 0644, in->durable)) < 0)
 		return cell_error_errno(err, r, "write the container's /etc files");
 	return 0;
 }

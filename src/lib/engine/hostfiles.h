@@ -13,6 +13,7 @@ struct hostfiles_input {
 	const char *hostname;
 	const char *name;  /* the container's name: an alias in /etc/hosts */
 	bool host_network; /* --network host: the host's files, as they are */
+	bool durable;      /* flushed to disk as they are written */
 };
 
 /* Write hosts, hostname and resolv.conf into the directory dirfd. */

@@ -28,6 +28,7 @@
 #include "options.h"
 #include "runtime/lifecycle.h"
 #include "runtime/pidutil.h"
+#include "runtime/state.h"
 
 int engine_start_exit_code(const cell_error *err)
 {
@@ -190,6 +191,8 @@ static int exec_monitor(struct engine *e, struct ctr *c, pid_t pid, int64_t gen,
 		PUSH("--stdin-once");
 	if (driver && strcmp(driver, "none") == 0)
 		PUSH("--no-log");
+	if (!c->durable)
+		PUSH("--no-sync");
 	PUSH_NUM("--log-max-size", max_size);
 	PUSH_NUM("--log-max-files", max_files);
 	PUSH("--");
@@ -245,13 +248,15 @@ static int start_runtime(struct engine *e, struct ctr *c, bool tty, int *master,
 	return r;
 }
 
+/* The init's pid from the runtime's record: it may have exited already
+ * (a zombie of ours until the monitor reaps it). */
 static int runtime_pid(struct engine *e, const char *id, pid_t *pid, cell_error **err)
 {
-	_cleanup_json_ json_t *st = NULL;
-	int r = runtime_state(&e->rt, id, &st, err);
+	_cleanup_container_ struct container *rc = NULL;
+	int r = container_open(e->rt.root, id, LOCK_SHARED, &rc, err);
 	if (r < 0)
 		return r;
-	*pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+	*pid = rc->pid;
 	return *pid > 0 ? 0 : cell_error_set(err, ESRCH, "container %.12s: no process after start", id);
 }
 
@@ -264,7 +269,8 @@ static int prepare_and_start(struct engine *e, struct ctr *c, struct monitor_fds
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *rootfs = NULL;
-	if ((r = storage_container_mount(e->store->storage, c->id, &rootfs, err)) < 0 ||
+	if ((r = storage_container_mount_flags(e->store->storage, c->id,
+					       c->durable ? 0 : STORAGE_MOUNT_VOLATILE, &rootfs, err)) < 0 ||
 	    (r = engine_prepare_bundle(e, c, rootfs, err)) < 0)
 		return r;
 	_cleanup_close_ int rundir = engine_container_run_dir(e, c->id, true, err);

@@ -246,8 +246,13 @@ int engine_remove(struct engine *e, const char *id, bool force, bool volumes, ce
 		cell_error_free(ke);
 		wait_pid_gone(c, "Pid", 10000);
 		wait_pid_gone(c, "MonitorPid", 10000);
-		if ((r = ctr_lock(c, err)) < 0)
-			return r;
+		if ((r = ctr_lock(c, err)) < 0) {
+			if (r != -ENOENT)
+				return r;
+			/* Its own clean-up removed it (--rm) meanwhile. */
+			cell_error_freep(err);
+			return 0;
+		}
 	}
 	if ((r = runtime_delete(&e->rt, c->id, true, err)) < 0)
 		return r;

@@ -41,6 +41,7 @@ struct monitor {
 	int in_fd, out_fd, err_fd, pty_fd;
 	bool stdin_once;
 	bool logging;
+	bool no_sync;
 	struct log_writer log;
 	struct client clients[MAX_CLIENTS];
 	int n_clients;
@@ -301,9 +302,9 @@ static void write_exit(struct monitor *m)
 	int fd = openat(m->dirfd, ".exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	bool ok = write(fd, line, (size_t)len) == len && fsync(fd) == 0;
+	bool ok = write(fd, line, (size_t)len) == len && (m->no_sync || fsync(fd) == 0);
 	close(fd);
-	if (ok && renameat(m->dirfd, ".exit.tmp", m->dirfd, "exit") == 0)
+	if (ok && renameat(m->dirfd, ".exit.tmp", m->dirfd, "exit") == 0 && !m->no_sync)
 		fsync(m->dirfd);
 }
 
@@ -399,6 +400,10 @@ static int parse_args(struct monitor *m, int argc, char **argv, long long *max_s
 		}
 		if (strcmp(a, "--no-log") == 0) {
 			m->logging = false;
+			continue;
+		}
+		if (strcmp(a, "--no-sync") == 0) {
+			m->no_sync = true;
 			continue;
 		}
 		long long v;

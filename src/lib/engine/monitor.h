@@ -26,6 +26,7 @@
  *   --stdin-once      optional: the stdin pipe closes when a client says EOF
  *   --log-max-size N --log-max-files N   0 size: no rotation
  *   --no-log          optional: keep no log file
+ *   --no-sync         optional: do not flush the exit record (a --rm container)
  *   -- CMD ARG...     the clean-up command; the monitor adds
  *                     "--client-fds A,B,…" (clients it hands over) */
 #pragma once

@@ -37,12 +37,18 @@ struct storage {
 	int lockfd;
 	bool locked_exclusive;
 	bool rootless;
+	bool not_durable;
 	const struct storage_driver *driver;
 };
 
 static int container_id_valid(const char *id);
 
 static const struct storage_driver *const drivers[] = {&storage_driver_overlay, &storage_driver_vfs};
+
+void storage_set_durable(struct storage *s, bool durable)
+{
+	s->not_durable = !durable;
+}
 
 const char *storage_driver_name(const struct storage *s)
 {
@@ -842,7 +848,8 @@ int storage_layer_add_ref(struct storage *s, const char *chain_id, const char *h
 	_cleanup_close_ int fd = openat(rfd, holder, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return cell_error_errno(err, errno, "layer %s: add reference %s", chain_id, holder);
-	fsync(rfd);
+	if (!s->not_durable)
+		fsync(rfd);
 	return 0;
 }
 
@@ -1078,7 +1085,7 @@ int storage_container_create_with(struct storage *s, const char *id, const char 
 	_cleanup_free_ char *text = rec ? json_dumps(rec, JSON_INDENT(2)) : NULL;
 	if (!text)
 		return cell_error_set(err, ENOMEM, "out of memory");
-	r = write_file_atomic(cfd, "layer.json", text, strlen(text), 0600);
+	r = write_file_replace(cfd, "layer.json", text, strlen(text), 0600, !s->not_durable);
 	if (r < 0)
 		return cell_error_errno(err, -r, "create container %s: write its record", id);
 	if (fill && (r = fill(cfd, data, err)) < 0)
@@ -1141,6 +1148,12 @@ static bool is_mountpoint(const char *path)
 
 int storage_container_mount(struct storage *s, const char *id, char **rootfs, cell_error **err)
 {
+	return storage_container_mount_flags(s, id, 0, rootfs, err);
+}
+
+int storage_container_mount_flags(struct storage *s, const char *id, unsigned flags, char **rootfs,
+				  cell_error **err)
+{
 	_cleanup_json_ json_t *rec = NULL;
 	int r = read_container(s, id, &rec, err);
 	if (r < 0)
@@ -1155,7 +1168,7 @@ int storage_container_mount(struct storage *s, const char *id, char **rootfs, ce
 		r = container_layers(rec, id, &paths, &n, s, err);
 		if (r < 0)
 			return r;
-		r = s->driver->mount(s, n, paths, cdir, target, err);
+		r = s->driver->mount(s, n, paths, cdir, target, flags, err);
 		if (r < 0)
 			return cell_error_prefix(err, "mount container %s", id);
 	}
@@ -1269,7 +1282,7 @@ int storage_image_mount(struct storage *s, const char *key, size_t n, char (*cha
 		for (size_t i = 0; i < n; i++)
 			if (!(paths[i] = storage_layer_diff_path(s, chain_ids[n - 1 - i])))
 				return cell_error_set(err, ENOMEM, "out of memory");
-		r = s->driver->mount(s, n, paths, NULL, target, err);
+		r = s->driver->mount(s, n, paths, NULL, target, 0, err);
 		if (r < 0)
 			return cell_error_prefix(err, "mount image %s", key);
 	}

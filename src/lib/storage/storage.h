@@ -125,6 +125,17 @@ int storage_container_create_with(struct storage *s, const char *id, const char 
 				  cell_error **err);
 /* Mount the container's root file system; *rootfs gets its path. */
 int storage_container_mount(struct storage *s, const char *id, char **rootfs, cell_error **err);
+/* With STORAGE_MOUNT_VOLATILE, a container that will not outlive its run
+ * (--rm) skips the flushes that make its writes durable: overlay's
+ * "volatile", whose unmount does not flush the whole file system. */
+#define STORAGE_MOUNT_VOLATILE 1u
+int storage_container_mount_flags(struct storage *s, const char *id, unsigned flags, char **rootfs,
+				  cell_error **err);
+
+/* Whether records and references are flushed to disk as they are written
+ * (the default). A caller making a container that does not outlive its run
+ * turns it off for that. */
+void storage_set_durable(struct storage *s, bool durable);
 int storage_container_unmount(struct storage *s, const char *id, cell_error **err);
 /* Unmount, drop references, remove the container's directory. */
 int storage_container_remove(struct storage *s, const char *id, cell_error **err);
