@@ -236,13 +236,14 @@ int engine_attach_session(struct engine *e, const char *id, int sock, const stru
 	int r = sfd < 0 ? -errno : loop(&s, sfd);
 	if (sfd >= 0)
 		close(sfd);
-	close(sock);
 	if (raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	signal(SIGPIPE, old_pipe);
 	*detached = s.detached;
 	*exit_code = s.code;
+	if (r < 0 || s.detached)
+		close(sock);
 	if (r < 0)
 		return cell_error_errno(err, r, "attach to container %.12s", id);
 	if (s.detached)
@@ -257,12 +258,20 @@ int engine_attach_session(struct engine *e, const char *id, int sock, const stru
 		else
 			*exit_code = -1;
 		cell_error_free(ce);
+		close(sock);
 		if (*exit_code < 0)
 			return cell_error_set(err, EPIPE,
 					      "container %.12s: lost its monitor before it exited", id);
 		return 0;
 	}
-	if (o->owner && o->take)
-		return engine_cleanup(e, id, o->gen, false, NULL, 0, err);
+	if (o->owner && o->take) {
+		/* The monitor waits for this to end; were we killed meanwhile,
+		 * it would finish the clean-up itself. */
+		r = engine_cleanup(e, id, o->gen, false, NULL, 0, err);
+		send_msg(sock, ATTACH_DONE, NULL, 0);
+		close(sock);
+		return r;
+	}
+	close(sock);
 	return 0;
 }

@@ -13,6 +13,7 @@ enum attach_msg_type {
 	ATTACH_RESIZE = 5,    /* client → monitor: "ROWS COLS" of the user's terminal */
 	ATTACH_TAKE = 6,      /* owner → monitor, after EXIT: the owner cleans up */
 	ATTACH_LEAVE = 7,     /* owner → monitor, after EXIT: the monitor cleans up */
+	ATTACH_DONE = 8,      /* owner → monitor, after TAKE: the clean-up is over */
 };
 
 /* The largest message, type byte included. */

@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -10,8 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/path.h"
 #include "cell-config.h"
+#include "volumes.h"
 
 static int open_dir_at(int dirfd, const char *name, const char *what, cell_error **err)
 {
@@ -86,9 +89,39 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
+/* What killed commands left: half-made volumes, and run directories of
+ * containers that are gone. The store's own debris goes with its lock. */
+static int sweep(struct engine *e, cell_error **err)
+{
+	int r = volume_debris(e, true, NULL, err);
+	if (r < 0)
+		return r;
+	int dup = openat(e->run_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+	if (!d) {
+		if (dup >= 0)
+			close(dup);
+		return 0;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+			continue;
+		if (faccessat(e->containers_fd, de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+			remove_tree_at(e->run_fd, de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
 int engine_lock(struct engine *e, bool exclusive, cell_error **err)
 {
-	return image_store_lock(e->store, exclusive, err);
+	int r = image_store_lock(e->store, exclusive, err);
+	if (r < 0 || !exclusive)
+		return r;
+	if ((r = sweep(e, err)) < 0)
+		image_store_unlock(e->store);
+	return r;
 }
 
 void engine_unlock(struct engine *e)

@@ -473,6 +473,52 @@ static bool backoff_wait(struct ctr *c, int64_t ms)
 	return true;
 }
 
+/* The runtime's container goes, the exit goes into state.json. */
+static int record_exit(struct engine *e, struct ctr *c, cell_error **err)
+{
+	int r = runtime_delete(&e->rt, c->id, true, err);
+	if (r < 0)
+		return r;
+	char finished[48];
+	if (!c->exit_recorded)
+		ctr_now(finished, sizeof(finished));
+	else
+		snprintf(finished, sizeof(finished), "%s", c->finished_at);
+	ctr_state_set(c, "Status", json_string("exited"));
+	ctr_state_set(c, "ExitCode", json_integer(c->exit_code));
+	ctr_state_set(c, "FinishedAt", json_string(finished));
+	ctr_state_set(c, "Pid", json_integer(0));
+	return ctr_save_state(c, err);
+}
+
+/* The restart policy brings it back: this process becomes its monitor
+ * after the back-off (and does not return), unless a stop comes first. */
+static int restart(struct engine *e, struct ctr *c, int64_t gen, const int *client_fds, size_t n_fds,
+		   cell_error **err)
+{
+	int64_t ms = next_backoff(c);
+	ctr_state_set(c, "Status", json_string("restarting"));
+	ctr_state_set(c, "RestartCount", json_integer(ctr_int(c->state, "RestartCount", 0) + 1));
+	ctr_state_set(c, "BackoffMs", json_integer(ms));
+	ctr_state_set_pid(c, "MonitorPid", getpid());
+	int r = ctr_save_state(c, err);
+	ctr_unlock(c);
+	close_fds(client_fds, n_fds);
+	if (r < 0)
+		return r;
+	if (!backoff_wait(c, ms)) {
+		/* Stopped while it waited: it stays exited. */
+		if (ctr_lock(c, NULL) == 0 && ctr_reload(c, NULL) == 0 && c->status == CTR_RESTARTING &&
+		    ctr_int(c->state, "Generation", 0) == gen) {
+			ctr_state_set(c, "Status", json_string("exited"));
+			ctr_save_state(c, NULL);
+			storage_container_unmount(e->store->storage, c->id, NULL);
+		}
+		return 0;
+	}
+	return engine_become_monitor(e, c->id, -1, -1, 0, 0, err);
+}
+
 int engine_cleanup(struct engine *e, const char *id, int64_t gen, bool may_restart, const int *client_fds,
 		   size_t n_fds, cell_error **err)
 {
@@ -487,27 +533,17 @@ int engine_cleanup(struct engine *e, const char *id, int64_t gen, bool may_resta
 		close_fds(client_fds, n_fds);
 		return r;
 	}
-	const char *status = ctr_str(c->state, "Status");
-	if (ctr_int(c->state, "Generation", 0) != gen || !status || strcmp(status, "running") != 0) {
-		/* Someone cleaned up (or started it again) already. */
+	const char *status = ctr_str(c->state, "Status") ?: "";
+	if (ctr_int(c->state, "Generation", 0) != gen ||
+	    (strcmp(status, "running") != 0 && strcmp(status, "exited") != 0)) {
+		/* Someone started it again, or it restarts already. */
 		close_fds(client_fds, n_fds);
 		return 0;
 	}
-	if ((r = runtime_delete(&e->rt, c->id, true, err)) < 0) {
-		close_fds(client_fds, n_fds);
-		return r;
-	}
-	int code = c->exit_code;
-	char finished[48];
-	if (!c->exit_recorded)
-		ctr_now(finished, sizeof(finished));
-	else
-		snprintf(finished, sizeof(finished), "%s", c->finished_at);
-	ctr_state_set(c, "Status", json_string("exited"));
-	ctr_state_set(c, "ExitCode", json_integer(code));
-	ctr_state_set(c, "FinishedAt", json_string(finished));
-	ctr_state_set(c, "Pid", json_integer(0));
-	if ((r = ctr_save_state(c, err)) < 0) {
+	/* Each step may have been done by a clean-up that was killed before
+	 * it finished: what is done is not done again. */
+	bool just_exited = strcmp(status, "running") == 0;
+	if (just_exited && (r = record_exit(e, c, err)) < 0) {
 		close_fds(client_fds, n_fds);
 		return r;
 	}
@@ -521,29 +557,8 @@ int engine_cleanup(struct engine *e, const char *id, int64_t gen, bool may_resta
 		close_fds(client_fds, n_fds);
 		return r;
 	}
-	if (may_restart && restart_wanted(c, code)) {
-		int64_t ms = next_backoff(c);
-		ctr_state_set(c, "Status", json_string("restarting"));
-		ctr_state_set(c, "RestartCount", json_integer(ctr_int(c->state, "RestartCount", 0) + 1));
-		ctr_state_set(c, "BackoffMs", json_integer(ms));
-		ctr_state_set_pid(c, "MonitorPid", getpid());
-		r = ctr_save_state(c, err);
-		ctr_unlock(c);
-		close_fds(client_fds, n_fds);
-		if (r < 0)
-			return r;
-		if (!backoff_wait(c, ms)) {
-			/* Stopped while it waited: it stays exited. */
-			if (ctr_lock(c, NULL) == 0 && ctr_reload(c, NULL) == 0 &&
-			    c->status == CTR_RESTARTING && ctr_int(c->state, "Generation", 0) == gen) {
-				ctr_state_set(c, "Status", json_string("exited"));
-				ctr_save_state(c, NULL);
-				storage_container_unmount(e->store->storage, c->id, NULL);
-			}
-			return 0;
-		}
-		return engine_become_monitor(e, c->id, -1, -1, 0, 0, err);
-	}
+	if (just_exited && may_restart && restart_wanted(c, c->exit_code))
+		return restart(e, c, gen, client_fds, n_fds, err);
 	r = storage_container_unmount(e->store->storage, c->id, err);
 	ctr_unlock(c);
 	close_fds(client_fds, n_fds);

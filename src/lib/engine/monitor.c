@@ -308,7 +308,9 @@ static void write_exit(struct monitor *m)
 		fsync(m->dirfd);
 }
 
-/* After EXIT: does the owner take the clean-up over? */
+/* After EXIT: does the owner take the clean-up over, and finish it? An
+ * owner that took it and then went away without a word (killed) leaves
+ * it to us. */
 static bool owner_takes(struct monitor *m)
 {
 	int owner = -1;
@@ -320,8 +322,8 @@ static bool owner_takes(struct monitor *m)
 	long long until = now_ms() + OWNER_ANSWER_MS;
 	for (;;) {
 		struct pollfd p = {.fd = m->clients[owner].fd, .events = POLLIN};
-		int left = (int)(until - now_ms());
-		if (left <= 0 || poll(&p, 1, left) <= 0)
+		int left = until < 0 ? -1 : (int)(until - now_ms());
+		if ((until >= 0 && left <= 0) || poll(&p, 1, left) <= 0)
 			return false;
 		ssize_t n = recv(m->clients[owner].fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -331,6 +333,8 @@ static bool owner_takes(struct monitor *m)
 			return false;
 		}
 		if (buf[0] == ATTACH_TAKE)
+			until = -1; /* as long as its clean-up takes */
+		if (buf[0] == ATTACH_DONE)
 			return true;
 		if (buf[0] == ATTACH_LEAVE)
 			return false;
