@@ -331,7 +331,8 @@ int ctr_open(struct engine *e, const char *ref, bool lock, struct ctr **out, cel
 		return r;
 	r = ctr_open_id(e, id, lock, out, err);
 	if (r == -ENOENT) {
-		cell_error_freep(err);
+		if (err)
+			cell_error_freep(err);
 		return cell_error_set(err, ENOENT, "no such container: %s", ref);
 	}
 	return r;

@@ -306,6 +306,14 @@ int engine_become_monitor(struct engine *e, const char *id, int owner_fd, int re
 		report(report_fd, -r, *err ? (*err)->msg : NULL);
 		return r;
 	}
+	if (c->status == CTR_RESTARTING && ctr_bool(c->state, "StopRequested")) {
+		/* Stopped between its back-off and now: it stays stopped. */
+		ctr_state_set(c, "Status", json_string("exited"));
+		ctr_save_state(c, NULL);
+		storage_container_unmount(e->store->storage, c->id, NULL);
+		report(report_fd, ECANCELED, "stopped while it waited to restart");
+		return cell_error_set(err, ECANCELED, "container %.12s was stopped", c->id);
+	}
 	int64_t gen = ctr_int(c->state, "Generation", 0) + 1;
 	pid_t pid = 0;
 	r = prepare_and_start(e, c, &f, &pid, rows, cols, err);
@@ -331,6 +339,8 @@ int engine_become_monitor(struct engine *e, const char *id, int owner_fd, int re
 	ctr_state_set(c, "Generation", json_integer(gen));
 	ctr_state_set(c, "Error", json_string(""));
 	ctr_state_set(c, "ExitCode", json_integer(0));
+	/* A start (by the user or the policy) ends what a stop asked for. */
+	ctr_state_set(c, "StopRequested", json_false());
 	if ((r = ctr_save_state(c, err)) < 0) {
 		runtime_kill(&e->rt, c->id, SIGKILL, true, NULL);
 		report(report_fd, -r, (*err)->msg);
@@ -525,7 +535,8 @@ int engine_cleanup(struct engine *e, const char *id, int64_t gen, bool may_resta
 	_cleanup_ctr_ struct ctr *c = NULL;
 	int r = ctr_open_id(e, id, true, &c, err);
 	if (r == -ENOENT) {
-		cell_error_freep(err);
+		if (err)
+			cell_error_freep(err);
 		close_fds(client_fds, n_fds);
 		return 0;
 	}
@@ -551,7 +562,8 @@ int engine_cleanup(struct engine *e, const char *id, int64_t gen, bool may_resta
 		ctr_unlock(c);
 		r = engine_remove(e, c->id, true, true, err);
 		if (r == -ENOENT) {
-			cell_error_freep(err);
+			if (err)
+				cell_error_freep(err);
 			r = 0;
 		}
 		close_fds(client_fds, n_fds);

@@ -123,7 +123,8 @@ static int wait_stopped(struct engine *e, struct ctr *c, int timeout_ms, bool *t
 	if (autoremove) {
 		r = engine_remove(e, c->id, true, true, err);
 		if (r == -ENOENT) {
-			cell_error_freep(err);
+			if (err)
+				cell_error_freep(err);
 			r = 0;
 		}
 	}
@@ -201,7 +202,8 @@ int engine_kill(struct engine *e, const char *ref, int sig, cell_error **err)
 		return r;
 	r = runtime_kill(&e->rt, c->id, sig, false, err);
 	if (r == -ESRCH || r == -ENOENT) {
-		cell_error_freep(err);
+		if (err)
+			cell_error_freep(err);
 		return cell_error_set(err, EINVAL, "cannot kill container %s: it is not running", ref);
 	}
 	return r;
@@ -250,7 +252,8 @@ int engine_remove(struct engine *e, const char *id, bool force, bool volumes, ce
 			if (r != -ENOENT)
 				return r;
 			/* Its own clean-up removed it (--rm) meanwhile. */
-			cell_error_freep(err);
+			if (err)
+				cell_error_freep(err);
 			return 0;
 		}
 	}
@@ -291,7 +294,8 @@ int engine_wait(struct engine *e, const char *ref, int *code, cell_error **err)
 		r = ctr_reload(c, err);
 		if (r == -ENOENT || (r < 0 && (*err)->code == ENOENT)) {
 			/* Removed (--rm) while we waited: its last code is what we saw. */
-			cell_error_freep(err);
+			if (err)
+				cell_error_freep(err);
 			*code = c->exit_code;
 			return 0;
 		}
