@@ -65,7 +65,8 @@ static void remove_container(struct engine *e, const char *id, struct check_repo
 }
 
 /* One container: its records, name, volumes. */
-static void check_container(struct engine *e, const char *id, bool repair, char ***names, struct check_report *rep)
+static void check_container(struct engine *e, const char *id, bool repair, char ***names,
+			    struct check_report *rep)
 {
 	_cleanup_ctr_ struct ctr *c = NULL;
 	cell_error *err = NULL;
@@ -80,7 +81,8 @@ static void check_container(struct engine *e, const char *id, bool repair, char 
 	if (!ctr_name_valid(name))
 		note(&rep->broken, "container %.12s: invalid name \"%s\"", id, name);
 	else if (strv_contains(*names, name))
-		note(&rep->broken, "container %.12s: the name %s is taken by another container too", id, name);
+		note(&rep->broken, "container %.12s: the name %s is taken by another container too", id,
+		     name);
 	else
 		strv_push(names, name);
 	size_t i;
@@ -101,7 +103,8 @@ static void check_container(struct engine *e, const char *id, bool repair, char 
 	}
 	if (repair && c->status == CTR_EXITED && !c->monitor_alive && ctr_lock(c, NULL) == 0) {
 		if (ctr_reload(c, NULL) == 0 && engine_reconcile(e, c, NULL) == 1)
-			note(&rep->repaired, "container %.12s: finished the clean-up its monitor did not", id);
+			note(&rep->repaired, "container %.12s: finished the clean-up its monitor did not",
+			     id);
 		ctr_unlock(c);
 	}
 }
@@ -127,8 +130,10 @@ static void check_volumes(struct engine *e, bool repair, struct check_report *re
 		bool ok = r == 0 && dfd >= 0 && n && strcmp(n, all[i]) == 0;
 		if (!ok) {
 			note(&rep->broken, "volume %s: %s", all[i],
-			     err ? err->msg : r < 0 ? "not a volume name" : dfd < 0 ? "its directory is missing"
-										: "its record names another volume");
+			     err       ? err->msg
+			     : r < 0   ? "not a volume name"
+			     : dfd < 0 ? "its directory is missing"
+				       : "its record names another volume");
 			if (repair && remove_tree_at(e->volumes_fd, all[i]) == 0)
 				note(&rep->repaired, "removed broken volume %s", all[i]);
 		}
@@ -148,7 +153,8 @@ static void check_run(struct engine *e, bool repair, struct check_report *rep)
 			if (repair && remove_tree_at(e->run_fd, runs[i]) == 0)
 				note(&rep->repaired, "removed %s/containers/%s", e->store->runroot, runs[i]);
 			else
-				note(&rep->orphaned, "%s/containers/%s: the container is gone", e->store->runroot, runs[i]);
+				note(&rep->orphaned, "%s/containers/%s: the container is gone",
+				     e->store->runroot, runs[i]);
 		}
 	_cleanup_close_ int rt = open(e->runtime_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rt >= 0 && list_names(rt, &states) == 0)
@@ -158,7 +164,8 @@ static void check_run(struct engine *e, bool repair, struct check_report *rep)
 			if (repair && runtime_delete(&e->rt, states[i], true, NULL) == 0)
 				note(&rep->repaired, "deleted the runtime's container %s", states[i]);
 			else
-				note(&rep->orphaned, "runtime container %s: the container is gone", states[i]);
+				note(&rep->orphaned, "runtime container %s: the container is gone",
+				     states[i]);
 		}
 }
 
