@@ -36,7 +36,7 @@ bats_require_minimum_version 1.5.0
 	[[ "$output" == *'--memory: invalid size "lots"'* ]]
 	run cell run --rm nosuchimage true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"image nosuchimage is not in the store; pull it with cell pull"* ]]
+	[[ "$output" == *"image nosuchimage is not in the store; pull it with cell pull nosuchimage"* ]]
 	run cell run
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"requires an image"* ]]
