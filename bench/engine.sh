@@ -68,6 +68,8 @@ dockerd --data-root "$work/docker/data" --exec-root "$work/docker/exec" --pidfil
 for _ in $(seq 150); do $DOCKER info >/dev/null 2>&1 && break; sleep 0.1; done
 $DOCKER load -i "$work/image.tar" >/dev/null
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
 median_ms() { # hyperfine's JSON → median in ms
 	jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$1"
 }
@@ -85,7 +87,7 @@ for e in cell podman docker; do
 done
 for e in cell podman docker; do
 	eval "t=\$t_$e"
-	printf '%-8s %14s %10s\n' "$e" "$t" "$(echo "scale=3; $t / $t_podman" | bc)"
+	printf '%-8s %14s %10s\n' "$e" "$t" "$(ratio "$t" "$t_podman")"
 done
 
 # Idle memory: IDLE detached sleepers each; the resident and proportional
@@ -95,7 +97,7 @@ mem() { # pid... → "rss pss" averaged over the pids
 		awk '/^Rss:/ { r = $2 } /^Pss:/ { s = $2 } END { print r, s }' "/proc/$p/smaps_rollup"
 	done | awk '{ r += $1; s += $2; n++ } END { printf "%d %d\n", r / n, s / n }'
 }
-for i in $(seq "$IDLE"); do
+for _ in $(seq "$IDLE"); do
 	$CELL run -d --network none localhost/benchbb sleep 1000 >/dev/null
 	$PODMAN run -d --network none $ULIMITS localhost/benchbb sleep 1000 >/dev/null
 done
@@ -105,5 +107,5 @@ conmons=$(for id in $($PODMAN ps -q); do $PODMAN inspect -f '{{.State.ConmonPid}
 # shellcheck disable=SC2086
 set -- $(mem $cell_mons) $(mem $conmons)
 printf '\n%-14s %9s %9s %10s\n' monitor "RSS (kB)" "PSS (kB)" "x conmon"
-printf '%-14s %9s %9s %10s\n' cell-monitor "$1" "$2" "$(echo "scale=3; $1 / $3" | bc)"
+printf '%-14s %9s %9s %10s\n' cell-monitor "$1" "$2" "$(ratio "$1" "$3")"
 printf '%-14s %9s %9s %10s\n' conmon "$3" "$4" 1
