@@ -148,6 +148,8 @@ TEST(durations_and_times)
 	ASSERT_EQ(0, opt_parse_time("2023-11-15T00:13:20.5+02:00", now, &ns, NULL));
 	ASSERT_EQ(now + 500000000LL, ns);
 	ASSERT_TRUE(opt_parse_time("yesterday", now, &ns, NULL) < 0);
+	/* past what 64-bit nanoseconds hold (2262) */
+	ASSERT_FALSE(opt_rfc3339_ns("3024-01-02T03:04:05Z", &ns));
 }
 
 TEST(volumes_mounts_and_tmpfs)
@@ -233,6 +235,8 @@ TEST(log_records)
 	ASSERT_EQ(-EINVAL, log_record_parse("garbage", 7, &r));
 	const char *bad = "2024-01-02T03:04:05Z stdin F x";
 	ASSERT_EQ(-EINVAL, log_record_parse(bad, strlen(bad), &r));
+	const char *late = "3024-01-02T03:04:05.0000000001Z stdout F x";
+	ASSERT_EQ(-EINVAL, log_record_parse(late, strlen(late), &r));
 
 	char buf[40];
 	log_format_time(1704164645000000001LL, buf, sizeof(buf));

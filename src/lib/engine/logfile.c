@@ -216,7 +216,9 @@ static bool parse_time(const char *s, size_t len, int64_t *out)
 	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	int64_t days = era * 146097 + doe - 719468;
 	int64_t secs = days * 86400 + f[3] * 3600 + f[4] * 60 + f[5] - offset;
-	*out = secs * 1000000000 + frac;
+	/* Nanoseconds since 1970 in 64 bits end in 2262: later is malformed. */
+	if (__builtin_mul_overflow(secs, (int64_t)1000000000, out) || __builtin_add_overflow(*out, frac, out))
+		return false;
 	return true;
 }
 

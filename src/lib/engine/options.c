@@ -440,7 +440,9 @@ bool opt_rfc3339_ns(const char *s, int64_t *out)
 	}
 	if (*rest)
 		return false;
-	*out = secs * 1000000000LL + frac;
+	/* Nanoseconds since 1970 in 64 bits end in 2262: later is malformed. */
+	if (__builtin_mul_overflow(secs, 1000000000LL, out) || __builtin_add_overflow(*out, frac, out))
+		return false;
 	return true;
 }
 

@@ -24,7 +24,8 @@ int pull_policy_parse(const char *s, enum pull_policy *out, cell_error **err)
 static int pull(struct image_store *store, const char *ref, cell_error **err)
 {
 	(void)store;
-	return cell_error_set(err, ENOTSUP, "image %s is not in the store; pull it with cell pull %s", ref, ref);
+	return cell_error_set(err, ENOTSUP, "image %s is not in the store; pull it with cell pull %s", ref,
+			      ref);
 }
 
 static int resolve(struct image_store *store, const char *ref, struct image *out, cell_error **err)
