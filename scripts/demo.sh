@@ -1,30 +1,51 @@
 #!/bin/sh
-# make demo: the built-in image localhost/busybox:latest (made by `make
-# image` from busybox-static, no registry), mounted read-only from the store
-# as the root of a bundle (config from `cellrt spec`), and one container
-# that shows its own isolation.
+# make demo: the engine as its users meet it, on the built-in image
+# localhost/busybox:latest (made by `make image` from busybox-static, no
+# registry): a foreground `cell run`, a detached one with `cell logs` and
+# `cell exec`, `cell ps`, `cell stop` and `cell rm`. The store is the default
+# one (or --root $CELL_ROOT); the demo's container is named cell-demo-<pid> and
+# removed at the end, whatever happens.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-cellrt="$top/build/cellrt"
 cell="$top/build/cell"
 set -- ${CELL_ROOT:+--root "$CELL_ROOT"}
-bundle=$(mktemp -d /tmp/cell-demo.XXXXXX)
-root=$(mktemp -d /tmp/cell-demo-state.XXXXXX)
-trap '"$cell" "$@" image unmount localhost/busybox:latest; rm -rf "$bundle" "$root"' EXIT
+name=cell-demo-$$
+trap '"$cell" "$@" rm -f "$name" >/dev/null 2>&1 || true' EXIT
+img=localhost/busybox:latest
 
-echo "== cell images"
+step() {
+	printf '\n$ cell %s\n' "$*"
+}
+
+step images
 "$cell" "$@" images
-rootfs=$("$cell" "$@" image mount localhost/busybox:latest)
-(cd "$bundle" && "$cellrt" spec)
-jq --arg r "$rootfs" '.root = {"path": $r, "readonly": true}' "$bundle/config.json" >"$bundle/config.new"
-mv "$bundle/config.new" "$bundle/config.json"
-# The default spec asks for a terminal (as runc's does); the demo prints to
-# the make output instead, and shows what the container sees.
-jq '.process.terminal = false | .hostname = "cell-demo" | .process.args = ["sh", "-c",
-  "echo \"hostname: $(hostname)\"; echo \"my pid: $$ (pid 1 is $(cat /proc/1/comm))\"; echo \"processes I can see:\"; ps -o pid,comm; echo \"my mounts:\"; cat /proc/self/mountinfo | cut -d\" \" -f5,9 | column -t 2>/dev/null || cat /proc/self/mountinfo | cut -d\" \" -f5,9"]' \
-	"$bundle/config.json" > "$bundle/config.new" && mv "$bundle/config.new" "$bundle/config.json"
 
-echo "== cellrt run demo (bundle $bundle)"
-"$cellrt" --root "$root" run --bundle "$bundle" demo
-echo "== the container exited; cellrt list shows nothing left:"
-"$cellrt" --root "$root" list
+step run --rm $img sh -c '...'
+"$cell" "$@" run --rm --hostname demo $img sh -c \
+	'echo "hostname: $(hostname)"; echo "my pid: $$"; echo "processes I can see:"; ps -o pid,comm'
+
+step run -d --name "$name" $img sh -c '...'
+"$cell" "$@" run -d --name "$name" $img sh -c \
+	'trap "exit 0" TERM; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done'
+sleep 1
+
+step ps
+"$cell" "$@" ps
+
+step logs --tail 3 "$name"
+"$cell" "$@" logs --tail 3 "$name"
+
+step exec "$name" sh -c '...'
+"$cell" "$@" exec "$name" sh -c 'echo "in the same container: $(hostname), pid 1 is $(cat /proc/1/comm)"'
+
+step stop -t 2 "$name"
+"$cell" "$@" stop -t 2 "$name"
+
+step ps -a --filter name="$name"
+"$cell" "$@" ps -a --filter name="$name"
+
+step rm "$name"
+"$cell" "$@" rm "$name"
+
+step ps -a --filter name="$name"
+"$cell" "$@" ps -a --filter name="$name"

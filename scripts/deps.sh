@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="
-  gcc make meson ninja-build pkg-config git
+  gcc make meson ninja-build pkg-config git musl-tools
   libjansson-dev libseccomp-dev libcurl4-openssl-dev libsystemd-dev
   libarchive-dev libssl-dev libisal-dev
   busybox-static

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "commands.h"
+#include "engine/template.h"
 
 int cli_fail(cell_error *err)
 {
@@ -46,6 +47,34 @@ int cli_open_store(const struct global_opts *g, struct image_store **out, cell_e
 {
 	struct image_store_options o = {.root = g->root, .runroot = g->runroot, .driver = g->driver};
 	return image_store_open(&o, out, err);
+}
+
+int cli_open_engine(const struct global_opts *g, struct engine **out, cell_error **err)
+{
+	struct engine_options o = {
+	    .root = g->root, .runroot = g->runroot, .driver = g->driver, .log_level = g->log_level};
+	return engine_open(&o, out, err);
+}
+
+int cli_print_formatted(const char *format, json_t *value, cell_error **err)
+{
+	if (!format || strcmp(format, "json") == 0) {
+		json_dumpf(value, stdout, JSON_INDENT(4) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+		putchar('\n');
+		return 0;
+	}
+	/* A template applies to each element of a list. */
+	size_t n = json_is_array(value) ? json_array_size(value) : 1;
+	for (size_t i = 0; i < n; i++) {
+		char *line = NULL;
+		int r = template_render(format, json_is_array(value) ? json_array_get(value, i) : value,
+					&line, err);
+		if (r < 0)
+			return r;
+		printf("%s\n", line);
+		free(line);
+	}
+	return 0;
 }
 
 void cli_human_size(uint64_t bytes, char *buf, size_t len)

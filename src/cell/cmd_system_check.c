@@ -4,6 +4,7 @@
 
 #include "base/strv.h"
 #include "commands.h"
+#include "engine/check.h"
 #include "image/check.h"
 
 int cmd_system_check(const struct global_opts *g, int argc, char **argv)
@@ -39,11 +40,11 @@ int cmd_system_check(const struct global_opts *g, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("system check", "unexpected argument \"%s\"", argv[optind]);
 	cell_error *err = NULL;
-	_cleanup_(image_store_freep) struct image_store *s = NULL;
-	if (cli_open_store(g, &s, &err) < 0)
+	_cleanup_engine_ struct engine *e = NULL;
+	if (cli_open_engine(g, &e, &err) < 0)
 		return cli_fail(err);
 	struct check_report rep = {0};
-	if (image_store_check(s, repair, &rep, &err) < 0) {
+	if (image_store_check(e->store, repair, &rep, &err) < 0 || engine_check(e, repair, &rep, &err) < 0) {
 		check_report_clear(&rep);
 		return cli_fail(err);
 	}

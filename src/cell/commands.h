@@ -8,6 +8,9 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/json.h"
+#include "engine/create.h"
+#include "engine/engine.h"
 #include "image/store.h"
 
 #define EXIT_CELL_FAILED 125
@@ -16,6 +19,7 @@ struct global_opts {
 	const char *root;
 	const char *runroot;
 	const char *driver;
+	const char *log_level;
 };
 
 struct command {
@@ -33,6 +37,29 @@ void cli_print_help(const char *cmd, const char *args, const char *summary, cons
 
 /* Open the store the global flags select. */
 int cli_open_store(const struct global_opts *g, struct image_store **out, cell_error **err);
+
+/* Open the engine (the store, the run directory, the runtime). */
+int cli_open_engine(const struct global_opts *g, struct engine **out, cell_error **err);
+
+/* The flags of run and create (run_options.c). */
+struct run_cli {
+	struct create_request req;
+	bool detach;
+	bool sig_proxy;
+	char **env, **cap_add, **cap_drop, **security_opts;
+	struct opt_security sec;
+	struct mount_spec *mounts;
+	size_t n_mounts;
+	struct opt_ulimit *ulimits;
+	size_t n_ulimits;
+	json_t *labels;
+};
+/* Parse; *exit_now >= 0 means: return that (help shown, or a usage error). */
+int run_cli_parse(const char *cmd, int argc, char **argv, struct run_cli *c, int *exit_now);
+void run_cli_clear(struct run_cli *c);
+
+/* Print json, or render --format's template for it (one line each). */
+int cli_print_formatted(const char *format, json_t *value, cell_error **err);
 
 /* "4.26MB" (decimal units, three significant digits, as Podman shows). */
 void cli_human_size(uint64_t bytes, char *buf, size_t len);
@@ -60,3 +87,32 @@ int cmd_import(const struct global_opts *g, int argc, char **argv);
 int cmd_system(const struct global_opts *g, int argc, char **argv);
 int cmd_system_df(const struct global_opts *g, int argc, char **argv);
 int cmd_system_check(const struct global_opts *g, int argc, char **argv);
+int cmd_run(const struct global_opts *g, int argc, char **argv);
+int cmd_create(const struct global_opts *g, int argc, char **argv);
+int cmd_start(const struct global_opts *g, int argc, char **argv);
+int cmd_stop(const struct global_opts *g, int argc, char **argv);
+int cmd_kill(const struct global_opts *g, int argc, char **argv);
+int cmd_restart(const struct global_opts *g, int argc, char **argv);
+int cmd_rm(const struct global_opts *g, int argc, char **argv);
+int cmd_ps(const struct global_opts *g, int argc, char **argv);
+int cmd_logs(const struct global_opts *g, int argc, char **argv);
+int cmd_exec(const struct global_opts *g, int argc, char **argv);
+int cmd_inspect(const struct global_opts *g, int argc, char **argv);
+int cmd_wait(const struct global_opts *g, int argc, char **argv);
+int cmd_attach(const struct global_opts *g, int argc, char **argv);
+int cmd_top(const struct global_opts *g, int argc, char **argv);
+int cmd_stats(const struct global_opts *g, int argc, char **argv);
+int cmd_cp(const struct global_opts *g, int argc, char **argv);
+int cmd_diff(const struct global_opts *g, int argc, char **argv);
+int cmd_commit(const struct global_opts *g, int argc, char **argv);
+int cmd_export(const struct global_opts *g, int argc, char **argv);
+int cmd_rename(const struct global_opts *g, int argc, char **argv);
+int cmd_container(const struct global_opts *g, int argc, char **argv);
+int cmd_container_prune(const struct global_opts *g, int argc, char **argv);
+int cmd_container_cleanup(const struct global_opts *g, int argc, char **argv);
+int cmd_volume(const struct global_opts *g, int argc, char **argv);
+int cmd_volume_create(const struct global_opts *g, int argc, char **argv);
+int cmd_volume_ls(const struct global_opts *g, int argc, char **argv);
+int cmd_volume_inspect(const struct global_opts *g, int argc, char **argv);
+int cmd_volume_rm(const struct global_opts *g, int argc, char **argv);
+int cmd_volume_prune(const struct global_opts *g, int argc, char **argv);

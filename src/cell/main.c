@@ -10,14 +10,36 @@
 #include "commands.h"
 
 static const struct command commands[] = {
+    {"attach", "CONTAINER", "attach to a running container", cmd_attach},
+    {"commit", "CONTAINER [IMAGE]", "make an image of a container's changes", cmd_commit},
+    {"container", "COMMAND", "manage containers (container --help lists its commands)", cmd_container},
+    {"cp", "SRC DST", "copy files between a container and the host", cmd_cp},
+    {"create", "IMAGE [CMD...]", "create a container", cmd_create},
+    {"diff", "CONTAINER", "show a container's changes to its image", cmd_diff},
+    {"exec", "CONTAINER CMD...", "run a command in a running container", cmd_exec},
+    {"export", "CONTAINER", "write a container's file system as a tar archive", cmd_export},
     {"image", "COMMAND", "manage images (image --help lists its commands)", cmd_image},
     {"images", "", "list images", cmd_images},
     {"import", "TARBALL [NAME]", "make an image of a root file system tarball", cmd_import},
+    {"inspect", "OBJECT...", "show containers, images or volumes in detail (JSON)", cmd_inspect},
+    {"kill", "CONTAINER...", "send a signal to containers", cmd_kill},
     {"load", "", "load images from a docker-archive or oci-archive", cmd_load},
+    {"logs", "CONTAINER", "show a container's output", cmd_logs},
+    {"ps", "", "list containers", cmd_ps},
+    {"rename", "CONTAINER NAME", "rename a container", cmd_rename},
+    {"restart", "CONTAINER...", "restart containers", cmd_restart},
+    {"rm", "CONTAINER...", "remove containers", cmd_rm},
     {"rmi", "IMAGE...", "remove images", cmd_rmi},
+    {"run", "IMAGE [CMD...]", "run a command in a new container", cmd_run},
     {"save", "IMAGE...", "write images to an archive", cmd_save},
+    {"start", "CONTAINER...", "start containers", cmd_start},
+    {"stats", "[CONTAINER...]", "show containers' resource use", cmd_stats},
+    {"stop", "CONTAINER...", "stop containers", cmd_stop},
     {"system", "COMMAND", "manage the store (df, check)", cmd_system},
     {"tag", "IMAGE NAME...", "give an image more names", cmd_tag},
+    {"top", "CONTAINER [PS ARGS]", "show a container's processes", cmd_top},
+    {"volume", "COMMAND", "manage volumes (volume --help lists its commands)", cmd_volume},
+    {"wait", "CONTAINER...", "wait for containers to stop; print their exit codes", cmd_wait},
 };
 
 static const struct command image_commands[] = {
@@ -106,6 +128,7 @@ int main(int argc, char **argv)
 			g.driver = optarg;
 			break;
 		case OPT_LOG_LEVEL:
+			g.log_level = optarg;
 			if (strcmp(optarg, "error") == 0 || strcmp(optarg, "fatal") == 0 ||
 			    strcmp(optarg, "panic") == 0)
 				cell_log_set_level(CELL_LOG_ERROR);

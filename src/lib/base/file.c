@@ -107,7 +107,7 @@ int write_file_at(int dirfd, const char *path, const void *buf, size_t len, mode
 	return write_all(fd, buf, len);
 }
 
-static int replace_file(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, bool durable)
+int write_file_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, bool durable)
 {
 	char tmp[256];
 	int r;
@@ -134,12 +134,7 @@ static int replace_file(int dirfd, const char *name, const void *buf, size_t len
 
 int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
 {
-	return replace_file(dirfd, name, buf, len, mode, true);
-}
-
-int write_file_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
-{
-	return replace_file(dirfd, name, buf, len, mode, false);
+	return write_file_replace(dirfd, name, buf, len, mode, true);
 }
 
 static int remove_children(int dfd, dev_t dev, int depth)

@@ -3,6 +3,7 @@
  * a unix socket. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -29,10 +30,10 @@ int write_file_at(int dirfd, const char *path, const void *buf, size_t len, mode
  * the new content, never a mix. */
 int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
 
-/* As write_file_atomic() without the fsyncs: atomic against a killed
- * writer, not against a lost machine. For state that lives on tmpfs (the
- * runtime's /run) and does not outlive a reboot anyway. */
-int write_file_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+/* The same replace, flushed to disk only when durable: a killed process
+ * still leaves the old or the new content, a crash of the machine may
+ * leave neither (for records that do not outlive a boot anyway). */
+int write_file_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, bool durable);
 
 /* Remove dirfd/name and everything below it without following symlinks and
  * without crossing into other mounts. A missing name is not an error. */

@@ -89,7 +89,7 @@ static int record_update(struct container *c, json_t *resources, cell_error **er
 	_cleanup_free_ char *s = json_dumps(cfg, JSON_COMPACT);
 	if (!s)
 		return cell_error_set(err, ENOMEM, "out of memory");
-	r = write_file_replace(c->dirfd, "config.json", s, strlen(s), 0600);
+	r = write_file_replace(c->dirfd, "config.json", s, strlen(s), 0600, false);
 	if (r < 0)
 		return cell_error_errno(err, r, "save the config of container %s", c->id);
 	return 0;

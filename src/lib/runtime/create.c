@@ -180,7 +180,7 @@ static int check_terminal(struct create *cr, json_t *config, cell_error **err)
 	bool terminal = json_is_true(json_object_get(json_object_get(config, "process"), "terminal"));
 	bool foreground = cr->run_mode && !cr->detach;
 	const char *sock = cr->o->console_socket;
-	if (terminal && !sock && !foreground)
+	if (terminal && !sock && !foreground && !cr->o->console_master)
 		return cell_error_set(
 		    err, EINVAL,
 		    "process.terminal: a detached container's terminal needs a receiver: use "
@@ -700,7 +700,7 @@ static int write_record(struct create *cr, cell_error **err)
 	_cleanup_free_ char *s = json_dumps(cr->record, JSON_COMPACT);
 	if (!s)
 		return cell_error_set(err, ENOMEM, "out of memory");
-	r = write_file_replace(cr->dirfd, "status", s, strlen(s), 0600);
+	r = write_file_replace(cr->dirfd, "status", s, strlen(s), 0600, false);
 	if (r < 0)
 		return cell_error_errno(err, r, "write the state of container %s", cr->o->id);
 	if (cr->o->pid_file && (r = pid_file_write(cr->o->pid_file, cr->pid, err)) < 0)
@@ -831,6 +831,8 @@ static int do_create(const struct runtime_opts *g, const struct create_opts *o, 
 		r = talk_to_child(cr, err);
 	if (r < 0)
 		return r;
+	if (o->console_master && cr->console_fd >= 0)
+		*o->console_master = TAKE_FD(cr->console_fd);
 	if (cr->console_sock >= 0) {
 		if (cr->console_fd < 0)
 			return cell_error_set(err, EPROTO, "the container init sent no terminal");

@@ -32,6 +32,10 @@ struct create_opts {
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;
+	/* An engine that holds the terminal itself (no console socket): with
+	 * process.terminal, the pty master lands here (the caller closes it),
+	 * detached or not. */
+	int *console_master;
 	/* restore (checkpoint.h): criu brings the processes back instead of a
 	 * new init. */
 	const struct restore_opts *restore;

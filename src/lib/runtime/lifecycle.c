@@ -187,7 +187,8 @@ int runtime_delete(const struct runtime_opts *g, const char *id, bool force, cel
 	_cleanup_container_ struct container *c = NULL;
 	int r = container_open(g->root, id, LOCK_EXCLUSIVE, &c, err);
 	if (r == -ENOENT && force) {
-		cell_error_freep(err);
+		if (err)
+			cell_error_freep(err);
 		return 0;
 	}
 	if (r < 0)

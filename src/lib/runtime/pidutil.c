@@ -104,7 +104,7 @@ int pid_file_write(const char *path, pid_t pid, cell_error **err)
 	_cleanup_close_ int dfd = open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return cell_error_errno(err, errno, "--pid-file %s", path);
-	int r = write_file_replace(dfd, name, buf, (size_t)len, 0644);
+	int r = write_file_replace(dfd, name, buf, (size_t)len, 0644, false);
 	if (r < 0)
 		return cell_error_errno(err, r, "--pid-file %s", path);
 	return 0;

@@ -196,7 +196,7 @@ int container_save(struct container *c, cell_error **err)
 	_cleanup_free_ char *s = json_dumps(c->record, JSON_COMPACT);
 	if (!s)
 		return cell_error_set(err, ENOMEM, "out of memory");
-	int r = write_file_replace(c->dirfd, "status", s, strlen(s), 0600);
+	int r = write_file_replace(c->dirfd, "status", s, strlen(s), 0600, false);
 	if (r < 0)
 		return cell_error_errno(err, r, "write the state of container %s", c->id);
 	return 0;

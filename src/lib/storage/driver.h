@@ -30,7 +30,7 @@ struct storage_driver {
 	/* Mount layers (diff paths, topmost first) with the writable layer of the
 	 * container at cdir (NULL: read-only) on target. */
 	int (*mount)(struct storage *s, size_t n, char *const *lower_paths, const char *cdir,
-		     const char *target, cell_error **err);
+		     const char *target, unsigned flags, cell_error **err);
 	/* Where a container's root file system is, once mounted. */
 	const char *rootfs_name;
 };

@@ -62,7 +62,7 @@ static bool fd_api_disabled(void)
 
 /* 1: mounted; 0: this kernel lacks what we need (fall back); <0: error. */
 static int mount_fd_api(size_t n, char *const *lowers, const char *cdir, const char *target, bool rootless,
-			cell_error **err)
+			bool volatile_, cell_error **err)
 {
 	if (fd_api_disabled())
 		return 0;
@@ -94,6 +94,10 @@ static int mount_fd_api(size_t n, char *const *lowers, const char *cdir, const c
 	}
 	if (rootless)
 		sys_fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0);
+	/* Before Linux 5.10 there is no "volatile": the mount is then only
+	 * as slow to unmount as any other. */
+	if (volatile_ && cdir)
+		sys_fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
 	if (sys_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		int e = errno;
 		fs_context_message(fsfd, msg, sizeof(msg));
@@ -128,7 +132,7 @@ static int short_link(const char *root, const char *diff_path, char *name, size_
 }
 
 static int mount_classic(struct storage *s, size_t n, char *const *lowers, const char *cdir,
-			 const char *target, cell_error **err)
+			 const char *target, bool volatile_, cell_error **err)
 {
 	const char *root = storage_root_path(s);
 	size_t cap = 64 + 2 * PATH_MAX + n * 32;
@@ -147,6 +151,8 @@ static int mount_classic(struct storage *s, size_t n, char *const *lowers, const
 		o += (size_t)snprintf(opts + o, cap - o, ",upperdir=%s/upper,workdir=%s/work", cdir, cdir);
 	if (s && storage_rootless(s))
 		o += (size_t)snprintf(opts + o, cap - o, ",userxattr");
+	if (volatile_ && cdir)
+		o += (size_t)snprintf(opts + o, cap - o, ",volatile");
 	if (o >= (size_t)sysconf(_SC_PAGESIZE))
 		return cell_error_set(err, E2BIG, "overlay mount options for %zu layers exceed a page", n);
 
@@ -185,8 +191,17 @@ static int mount_classic(struct storage *s, size_t n, char *const *lowers, const
 }
 
 static int overlay_mount(struct storage *s, size_t n, char *const *lowers, const char *cdir,
-			 const char *target, cell_error **err)
+			 const char *target, unsigned flags, cell_error **err)
 {
+	bool volatile_ = flags & STORAGE_MOUNT_VOLATILE;
+	if (volatile_ && cdir) {
+		/* A volatile mount leaves work/work/incompat/volatile, and
+		 * overlayfs refuses to mount over it again; we know this one
+		 * was unmounted cleanly (or the container is thrown away). */
+		char marker[PATH_MAX];
+		snprintf(marker, sizeof(marker), "%s/work/work/incompat", cdir);
+		remove_tree_at(AT_FDCWD, marker);
+	}
 	/* overlayfs needs two lower dirs without an upper one: an empty one
 	 * under a single layer (or as the only one, for an image without any). */
 	char empty[PATH_MAX];
@@ -205,10 +220,10 @@ static int overlay_mount(struct storage *s, size_t n, char *const *lowers, const
 		lowers = two;
 		n = 2;
 	}
-	int r = mount_fd_api(n, lowers, cdir, target, storage_rootless(s), err);
+	int r = mount_fd_api(n, lowers, cdir, target, storage_rootless(s), volatile_, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	return mount_classic(s, n, lowers, cdir, target, err);
+	return mount_classic(s, n, lowers, cdir, target, volatile_, err);
 }
 
 static int overlay_probe(struct storage *s, cell_error **err)

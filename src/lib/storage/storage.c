@@ -38,10 +38,18 @@ struct storage {
 	int lockfd;
 	bool locked_exclusive;
 	bool rootless;
+	bool not_durable;
 	const struct storage_driver *driver;
 };
 
+static int container_id_valid(const char *id);
+
 static const struct storage_driver *const drivers[] = {&storage_driver_overlay, &storage_driver_vfs};
+
+void storage_set_durable(struct storage *s, bool durable)
+{
+	s->not_durable = !durable;
+}
 
 const char *storage_driver_name(const struct storage *s)
 {
@@ -841,7 +849,8 @@ int storage_layer_add_ref(struct storage *s, const char *chain_id, const char *h
 	_cleanup_close_ int fd = openat(rfd, holder, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return cell_error_errno(err, errno, "layer %s: add reference %s", chain_id, holder);
-	fsync(rfd);
+	if (!s->not_durable)
+		fsync(rfd);
 	return 0;
 }
 
@@ -961,6 +970,33 @@ int storage_list_debris(struct storage *s, char ***names, cell_error **err)
 	return 0;
 }
 
+/* A container directory being made or removed holds references on its
+ * layers (made before its rename into place, dropped after its rename
+ * away): they go with it. */
+static void drop_debris_refs(struct storage *s, const char *debris)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/layer.json", debris);
+	_cleanup_json_ json_t *rec = NULL;
+	if (json_load_file_at(s->rootfd, p, RECORD_MAX, &rec, NULL) < 0)
+		return;
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	if (!id || container_id_valid(id) < 0)
+		return;
+	char holder[256];
+	snprintf(holder, sizeof(holder), "container-%s", id);
+	/* Not while the container itself still exists under its name. */
+	if (faccessat(s->containersfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return;
+	json_t *layers = json_object_get(rec, "layers"), *l;
+	size_t i;
+	json_array_foreach (layers, i, l) {
+		const char *c = json_string_value(l);
+		if (c && storage_layer_exists(s, c))
+			storage_layer_drop_ref(s, c, holder, NULL);
+	}
+}
+
 int storage_remove_debris(struct storage *s, cell_error **err)
 {
 	_cleanup_strv_ char **v = NULL;
@@ -969,6 +1005,8 @@ int storage_remove_debris(struct storage *s, cell_error **err)
 		return r;
 	for (size_t i = 0; v[i]; i++) {
 		log_debug("removing %s/%s, left by an interrupted change", s->root, v[i]);
+		if (strncmp(v[i], "containers/", 11) == 0)
+			drop_debris_refs(s, v[i]);
 		r = remove_tree_at(s->rootfd, v[i]);
 		if (r < 0)
 			return cell_error_errno(err, -r, "remove %s/%s", s->root, v[i]);
@@ -1004,6 +1042,13 @@ static int read_container(struct storage *s, const char *id, json_t **out, cell_
 
 int storage_container_create(struct storage *s, const char *id, const char *image, size_t n,
 			     char (*chain_ids)[DIGEST_BUF], cell_error **err)
+{
+	return storage_container_create_with(s, id, image, n, chain_ids, NULL, NULL, err);
+}
+
+int storage_container_create_with(struct storage *s, const char *id, const char *image, size_t n,
+				  char (*chain_ids)[DIGEST_BUF], storage_container_fill_fn fill, void *data,
+				  cell_error **err)
 {
 	if (container_id_valid(id) < 0)
 		return cell_error_set(err, EINVAL, "invalid container id \"%s\"", id);
@@ -1041,9 +1086,11 @@ int storage_container_create(struct storage *s, const char *id, const char *imag
 	_cleanup_free_ char *text = rec ? json_dumps(rec, JSON_INDENT(2)) : NULL;
 	if (!text)
 		return cell_error_set(err, ENOMEM, "out of memory");
-	r = write_file_atomic(cfd, "layer.json", text, strlen(text), 0600);
+	r = write_file_replace(cfd, "layer.json", text, strlen(text), 0600, !s->not_durable);
 	if (r < 0)
 		return cell_error_errno(err, -r, "create container %s: write its record", id);
+	if (fill && (r = fill(cfd, data, err)) < 0)
+		return cell_error_prefix(err, "create container %s", id);
 	for (size_t i = 0; i < n; i++)
 		if ((r = storage_layer_add_ref(s, chain_ids[i], holder, err)) < 0)
 			return r;
@@ -1098,6 +1145,12 @@ static bool is_mountpoint(const char *path)
 
 int storage_container_mount(struct storage *s, const char *id, char **rootfs, cell_error **err)
 {
+	return storage_container_mount_flags(s, id, 0, rootfs, err);
+}
+
+int storage_container_mount_flags(struct storage *s, const char *id, unsigned flags, char **rootfs,
+				  cell_error **err)
+{
 	_cleanup_json_ json_t *rec = NULL;
 	int r = read_container(s, id, &rec, err);
 	if (r < 0)
@@ -1112,7 +1165,7 @@ int storage_container_mount(struct storage *s, const char *id, char **rootfs, ce
 		r = container_layers(rec, id, &paths, &n, s, err);
 		if (r < 0)
 			return r;
-		r = s->driver->mount(s, n, paths, cdir, target, err);
+		r = s->driver->mount(s, n, paths, cdir, target, flags, err);
 		if (r < 0)
 			return cell_error_prefix(err, "mount container %s", id);
 	}
@@ -1226,7 +1279,7 @@ int storage_image_mount(struct storage *s, const char *key, size_t n, char (*cha
 		for (size_t i = 0; i < n; i++)
 			if (!(paths[i] = storage_layer_diff_path(s, chain_ids[n - 1 - i])))
 				return cell_error_set(err, ENOMEM, "out of memory");
-		r = s->driver->mount(s, n, paths, NULL, target, err);
+		r = s->driver->mount(s, n, paths, NULL, target, 0, err);
 		if (r < 0)
 			return cell_error_prefix(err, "mount image %s", key);
 	}

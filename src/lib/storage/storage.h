@@ -116,8 +116,26 @@ char *storage_layer_diff_path(struct storage *s, const char *chain_id);
  * the chain (bottom first) for "container-ID"; image names the image. */
 int storage_container_create(struct storage *s, const char *id, const char *image, size_t n,
 			     char (*chain_ids)[DIGEST_BUF], cell_error **err);
+/* The same; fill (may be NULL) writes the caller's records into the
+ * container's directory (cdir_fd) before it gets its name, so that a
+ * container appears with its records or not at all. */
+typedef int (*storage_container_fill_fn)(int cdir_fd, void *data, cell_error **err);
+int storage_container_create_with(struct storage *s, const char *id, const char *image, size_t n,
+				  char (*chain_ids)[DIGEST_BUF], storage_container_fill_fn fill, void *data,
+				  cell_error **err);
 /* Mount the container's root file system; *rootfs gets its path. */
 int storage_container_mount(struct storage *s, const char *id, char **rootfs, cell_error **err);
+/* With STORAGE_MOUNT_VOLATILE, a container that will not outlive its run
+ * (--rm) skips the flushes that make its writes durable: overlay's
+ * "volatile", whose unmount does not flush the whole file system. */
+#define STORAGE_MOUNT_VOLATILE 1u
+int storage_container_mount_flags(struct storage *s, const char *id, unsigned flags, char **rootfs,
+				  cell_error **err);
+
+/* Whether records and references are flushed to disk as they are written
+ * (the default). A caller making a container that does not outlive its run
+ * turns it off for that. */
+void storage_set_durable(struct storage *s, bool durable);
 int storage_container_unmount(struct storage *s, const char *id, cell_error **err);
 /* Unmount, drop references, remove the container's directory. */
 int storage_container_remove(struct storage *s, const char *id, cell_error **err);

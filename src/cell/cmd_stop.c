@@ -1,0 +1,54 @@
+/* cell stop [-t N] CONTAINER...: the stop signal, then SIGKILL. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "engine/lifecycle.h"
+
+int cmd_stop(const struct global_opts *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"time", required_argument, NULL, 't'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	int timeout = -1;
+	int o;
+	while ((o = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 't': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 0 || v > 86400 * 365)
+				return cli_usage_error("stop", "--time \"%s\": must be seconds", optarg);
+			timeout = (int)v;
+			break;
+		}
+		case 'h':
+			cli_print_help("stop", "CONTAINER...",
+				       "Stop running containers: the stop signal, then SIGKILL.",
+				       "  -t, --time N   seconds to wait before SIGKILL (default: the "
+				       "container's, 10)\n");
+			return 0;
+		default:
+			return cli_usage_error("stop", "unknown or incomplete flag %s", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("stop", "requires at least one container");
+	cell_error *err = NULL;
+	_cleanup_engine_ struct engine *e = NULL;
+	if (cli_open_engine(g, &e, &err) < 0)
+		return cli_fail(err);
+	int status = 0;
+	for (int i = optind; i < argc; i++) {
+		if (engine_stop(e, argv[i], timeout, &err) < 0) {
+			status = cli_fail(err);
+			err = NULL;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+	}
+	return status;
+}
