@@ -26,7 +26,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	cell_error *err = NULL;
-	cell_error_set(&err, EINVAL, "%s: %s (see 'cell %s --help')", cmd, msg, cmd);
+	/* The top level is "cell" itself: no command word to repeat. */
+	if (strcmp(cmd, "cell") == 0)
+		cell_error_set(&err, EINVAL, "%s (see 'cell --help')", msg);
+	else
+		cell_error_set(&err, EINVAL, "%s: %s (see 'cell %s --help')", cmd, msg, cmd);
 	return cli_fail(err);
 }
 

@@ -40,6 +40,9 @@ bats_require_minimum_version 1.5.0
 	run cell run
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"requires an image"* ]]
+	run cell --no-such-global ps
+	[ "$status" -eq 125 ]
+	[ "$output" = "cell: unknown or incomplete option --no-such-global (see 'cell --help')" ]
 	# --rm removed the containers that could not start
 	[ -z "$(all_ids)" ]
 }
