@@ -1,9 +1,10 @@
 #include "digest.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dynlib/crypto.h"
 
 struct sha256 {
 	EVP_MD_CTX *ctx;

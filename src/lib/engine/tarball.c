@@ -1,7 +1,5 @@
 #include "tarball.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "dynlib/archive.h"
 
 #define MAX_DEPTH 512
 

@@ -3,8 +3,6 @@
  * its name; manifest.json or index.json then say which blobs make which
  * image. Archive names are only keys here: nothing is ever written at a
  * path taken from the archive. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +16,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strv.h"
+#include "dynlib/archive.h"
 #include "layout.h"
 #include "reference.h"
 #include "storage/unpack.h"

@@ -1,8 +1,6 @@
 /* Writing docker-archive and oci-archive files. The output is written next
  * to its final name and renamed into place when complete: a failed save
  * leaves no half archive behind. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +11,7 @@
 #include "archive.h"
 #include "base/json.h"
 #include "base/strv.h"
+#include "dynlib/archive.h"
 #include "layout.h"
 #include "reference.h"
 #include "storage/stream.h"

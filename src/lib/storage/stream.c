@@ -1,13 +1,13 @@
 #include "stream.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <isa-l/igzip_lib.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "dynlib/archive.h"
 
 #define IN_SIZE  (1 << 20)
 #define OUT_SIZE (1 << 20)

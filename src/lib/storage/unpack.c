@@ -1,7 +1,5 @@
 #include "unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +15,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/path.h"
+#include "dynlib/archive.h"
 #include "stream.h"
 #include "tree.h"
 
