@@ -469,6 +469,29 @@ static void job_child(struct storage *s, int fd, const char *what, const char *t
 	_exit(r < 0 ? 1 : 0);
 }
 
+/* In a worker: close the pipes and sockets inherited from the parent
+ * (other than keep). A stream a worker reads ends only when every copy of
+ * its write end is closed, and the parent may be feeding several workers
+ * through pipes whose write ends each later worker would otherwise hold. */
+static void close_inherited_streams(const int *keep, size_t n)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int self = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		bool kept = fd <= 2 || fd == self;
+		for (size_t i = 0; i < n && !kept; i++)
+			kept = keep[i] == fd;
+		struct stat st;
+		if (!kept && fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+			close(fd);
+	}
+	closedir(d);
+}
+
 int storage_unpack_start(struct storage *s, int fd, const char *what, struct layer_job **out,
 			 cell_error **err)
 {
@@ -507,6 +530,8 @@ int storage_unpack_start(struct storage *s, int fd, const char *what, struct lay
 	}
 	if (j->pid == 0) {
 		close(pp[0]);
+		int keep[] = {fd, pp[1]};
+		close_inherited_streams(keep, ARRAY_SIZE(keep));
 		job_child(s, fd, what, j->tmp, pp[1]);
 	}
 	close(pp[1]);
@@ -579,6 +604,11 @@ static int job_adopt(struct storage *s, struct layer_job *j, const char *chain_i
 		return cell_error_errno(err, errno, "commit layer %s", chain_id);
 	j->adopted = true;
 	return 0;
+}
+
+int storage_unpack_finish(struct layer_job *job, cell_error **err)
+{
+	return job_finish(job, err);
 }
 
 void storage_unpack_discard(struct storage *s, struct layer_job *job)
