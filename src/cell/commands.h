@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "image/store.h"
+#include "registry/client.h"
 
 #define EXIT_CELL_FAILED 125
 
@@ -60,3 +61,38 @@ int cmd_import(const struct global_opts *g, int argc, char **argv);
 int cmd_system(const struct global_opts *g, int argc, char **argv);
 int cmd_system_df(const struct global_opts *g, int argc, char **argv);
 int cmd_system_check(const struct global_opts *g, int argc, char **argv);
+
+/* pull, push, login, logout: the registry verbs and what they share. */
+int cmd_pull(const struct global_opts *g, int argc, char **argv);
+int cmd_push(const struct global_opts *g, int argc, char **argv);
+int cmd_login(const struct global_opts *g, int argc, char **argv);
+int cmd_logout(const struct global_opts *g, int argc, char **argv);
+
+enum { CLI_OPT_TLS_VERIFY = 1000, CLI_OPT_CERT_DIR, CLI_OPT_AUTHFILE, CLI_OPT_CREDS };
+#define CLI_REGISTRY_OPTIONS                                                                                 \
+	{"tls-verify", optional_argument, NULL, CLI_OPT_TLS_VERIFY},                                         \
+	    {"cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR},                                         \
+	    {"authfile", required_argument, NULL, CLI_OPT_AUTHFILE},                                         \
+	{                                                                                                    \
+		"creds", required_argument, NULL, CLI_OPT_CREDS                                              \
+	}
+struct cli_registry_flags {
+	struct registry_opts registry;
+	char *creds;
+};
+/* Take one of CLI_REGISTRY_OPTIONS; 0, or the usage error's exit status. */
+int cli_registry_flag(const char *cmd, int opt, const char *arg, struct cli_registry_flags *f);
+extern const char *const cli_registry_help;
+/* "true"/"false" (NULL: true, for --flag without a value). */
+int cli_bool_arg(const char *flag, const char *arg, bool *out);
+
+/* Progress of a transfer on stderr (nothing when quiet). Lines are keyed
+ * by the blob's place in the image. */
+struct progress;
+struct progress *progress_new(bool quiet);
+void progress_free(struct progress *p);
+void progress_text(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void progress_set(struct progress *p, size_t key, const char *digest, const char *state, uint64_t done,
+		  uint64_t size, bool bar);
+/* Every line in state from (NULL: every line) moves to state to. */
+void progress_all(struct progress *p, const char *from, const char *to);

@@ -357,6 +357,7 @@ static int run(struct fetcher *f, cell_error **err)
 			return cell_error_set(err, EIO, "blob downloads: curl_multi_perform failed");
 		CURLMsg *msg;
 		int left;
+		bool ended = false;
 		while ((msg = curl_multi_info_read(f->multi, &left))) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
@@ -367,7 +368,11 @@ static int run(struct fetcher *f, cell_error **err)
 			transfer_clear(f, t);
 			if (r < 0)
 				return r;
+			ended = true;
 		}
+		/* A slot came free: fill it (or finish) before waiting. */
+		if (ended)
+			continue;
 		/* Paused transfers wait for their sink's fd to take more. */
 		unsigned nextra = 0;
 		bool idle_pause = false;

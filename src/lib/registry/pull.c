@@ -433,6 +433,8 @@ static int sink_finish(void *ctx, cell_error **err)
 		return cell_error_prefix(err, "%s", ls->p->name);
 	if (ls->broken)
 		return unpack_error(ls, err);
+	log_debug("blob %.19s: %llu bytes downloaded and verified", ls->item->digest,
+		  (unsigned long long)ls->item->size);
 	emit(ls->p, PULL_EVENT_BLOB_DONE, ls->item->digest, false, ls->item->size, ls->item->size, ls->index);
 	return 0;
 }
