@@ -75,7 +75,7 @@ static void format_line(const struct progress_line *l, char *buf, size_t len)
 	cli_human_size(l->size, size, sizeof(size));
 	int64_t ms = now_ms() - l->t0;
 	cli_human_size(ms > 0 ? (uint64_t)((double)l->done * 1000.0 / (double)ms) : 0, rate, sizeof(rate));
-	snprintf(buf, len, "%s: %-12s [%s] %8s/%-8s %8s/s", l->id, l->state, bar, done, size, rate);
+	snprintf(buf, len, "%s: %s [%s] %8s/%-8s %8s/s", l->id, l->state, bar, done, size, rate);
 }
 
 static void redraw(struct progress *p)
