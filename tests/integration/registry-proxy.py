@@ -18,6 +18,7 @@ says, misbehaves:
                         every /v2/ request needs a live one
   --token-ttl SECS      how long a token lives (default 300)
   --advertise-ttl SECS  the expires_in the token answer claims (default: the ttl)
+  --delay-blobs SECS    wait this long (after the auth check) before each blob GET
   --hostile KIND        manifest GETs are answered badly: huge, html,
                         bad-json, schema1, config-type, redirect-loop,
                         wrong-digest, token-garbage
@@ -36,6 +37,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 
 ARGS = None
 LOG_LOCK = threading.Lock()
@@ -86,7 +88,11 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def upstream(self, method=None, path=None, headers=None, body=None, whole=False):
         conn = http.client.HTTPConnection(ARGS.upstream, timeout=60)
         drop = ("authorization", "connection", "transfer-encoding", "content-length") + (("range",) if whole else ())
-        h = {k: v for k, v in self.headers.items() if k.lower() not in drop}
+        h = {}
+        for k, v in self.headers.items():
+            if k.lower() not in drop:
+                # repeated headers (Accept) become one list
+                h[k] = h[k] + ", " + v if k in h else v
         h.update(headers or {})
         data = body if body is not None else self.body_in()
         if data or self.command in ("PUT", "POST", "PATCH"):
@@ -130,7 +136,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                                   {"Content-Type": "application/json"})
         tok = secrets.token_hex(16)
         TOKENS[tok] = time.time() + ARGS.token_ttl
-        q = self.path.partition("?")[2]
+        q = urllib.parse.unquote(self.path.partition("?")[2])
         log("TOKEN %s" % q)
         adv = ARGS.advertise_ttl if ARGS.advertise_ttl is not None else ARGS.token_ttl
         body = json.dumps({"token": tok, "expires_in": adv}).encode()
@@ -166,6 +172,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     # -- blobs -----------------------------------------------------------------
 
     def blob(self, digest):
+        if ARGS.delay_blobs and self.command == "GET":
+            time.sleep(ARGS.delay_blobs)
         rng = self.headers.get("Range")
         if ARGS.drop_blobs and not rng and self.command == "GET":
             conn, r = self.upstream()
@@ -245,7 +253,6 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             return self.issue_token()
         if ARGS.token and not self.token_ok():
             self.body_in()
-            log("%s %s range=- status=401" % (self.command, self.path))
             return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"token needed"}]}',
                               self.challenge())
         m = MANIFEST_RE.match(path)
@@ -273,6 +280,7 @@ def main():
     p.add_argument("--token-ttl", type=int, default=300)
     p.add_argument("--advertise-ttl", type=int)
     p.add_argument("--hostile")
+    p.add_argument("--delay-blobs", type=float, default=0)
     ARGS = p.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     srv.daemon_threads = True
