@@ -295,6 +295,11 @@ static int transfer_done(struct fetcher *f, struct transfer *t, CURLcode rc, cel
 			return cell_error_prefix(err, "blob %s", it->digest);
 		return retry_later(f, t, "authorization expired", err);
 	}
+	if (t->status == 416)
+		return cell_error_set(err, EBADMSG,
+				      "blob %s: truncated: %s has %" PRIu64 " of the %" PRIu64
+				      " bytes its descriptor says",
+				      it->digest, registry_session_base(f->s), it->received, it->size);
 	char what[128];
 	snprintf(what, sizeof(what), "blob %s", it->digest);
 	if (t->status == 429 || t->status >= 500) {
