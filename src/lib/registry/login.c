@@ -41,11 +41,10 @@ char *registry_login_key(const char *registry, cell_error **err)
 	}
 	bool hub = strcmp(ref.domain, "docker.io") == 0 && !strchr(key, '/');
 	image_ref_clear(&ref);
-	if (hub) {
-		free(key);
-		return strdup("docker.io");
-	}
-	return TAKE_PTR(key);
+	char *out = hub ? strdup("docker.io") : TAKE_PTR(key);
+	if (!out)
+		cell_error_set(err, ENOMEM, "out of memory");
+	return out;
 }
 
 int registry_login(const char *registry, const struct registry_opts *o, cell_error **err)
