@@ -57,7 +57,7 @@ int cmd_login(const struct global_opts *g, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct cli_registry_flags rf = {0};
+	_cleanup_(cli_registry_flags_clear) struct cli_registry_flags rf = {0};
 	const char *user = NULL, *pass = NULL;
 	bool from_stdin = false, get_login = false;
 	int c, r = 0;
@@ -89,14 +89,12 @@ int cmd_login(const struct global_opts *g, int argc, char **argv)
 			    "      --password-stdin      read the password from standard input\n"
 			    "      --get-login           print the user name kept for REGISTRY\n");
 			printf("%s", cli_registry_help);
-			free(rf.creds);
 			return 0;
 		default:
 			r = cli_usage_error("login", "unknown or incomplete option %s", argv[optind - 1]);
 			break;
 		}
 	}
-	_cleanup_free_ char *creds = rf.creds;
 	if (r != 0)
 		return r;
 	if (optind + 1 != argc)

@@ -52,7 +52,7 @@ int cmd_pull(const struct global_opts *g, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct cli_registry_flags rf = {0};
+	_cleanup_(cli_registry_flags_clear) struct cli_registry_flags rf = {0};
 	const char *platform = NULL, *arch = NULL, *os = NULL, *variant = NULL;
 	bool quiet = false;
 	int c, r;
@@ -63,7 +63,6 @@ int cmd_pull(const struct global_opts *g, int argc, char **argv)
 		case CLI_OPT_AUTHFILE:
 		case CLI_OPT_CREDS:
 			if ((r = cli_registry_flag("pull", c, optarg, &rf)) != 0) {
-				free(rf.creds);
 				return r;
 			}
 			break;
@@ -91,11 +90,9 @@ int cmd_pull(const struct global_opts *g, int argc, char **argv)
 			printf("%s", cli_registry_help);
 			return 0;
 		default:
-			free(rf.creds);
 			return cli_usage_error("pull", "unknown or incomplete option %s", argv[optind - 1]);
 		}
 	}
-	_cleanup_free_ char *creds = rf.creds;
 	if (optind + 1 != argc)
 		return cli_usage_error("pull",
 				       optind >= argc ? "an image to pull is needed" : "one image at a time");

@@ -52,7 +52,7 @@ int cmd_push(const struct global_opts *g, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct cli_registry_flags rf = {0};
+	_cleanup_(cli_registry_flags_clear) struct cli_registry_flags rf = {0};
 	struct push_opts po = {0};
 	const char *digestfile = NULL;
 	bool quiet = false, force_given = false;
@@ -108,14 +108,12 @@ int cmd_push(const struct global_opts *g, int argc, char **argv)
 			    "      --digestfile FILE             write the pushed manifest's digest to FILE\n"
 			    "  -q, --quiet                       print nothing\n");
 			printf("%s", cli_registry_help);
-			free(rf.creds);
 			return 0;
 		default:
 			r = cli_usage_error("push", "unknown or incomplete option %s", argv[optind - 1]);
 			break;
 		}
 	}
-	_cleanup_free_ char *creds = rf.creds;
 	if (r != 0)
 		return r;
 	/* As Podman: asking for a format means every layer gets it. */

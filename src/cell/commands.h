@@ -78,8 +78,10 @@ enum { CLI_OPT_TLS_VERIFY = 1000, CLI_OPT_CERT_DIR, CLI_OPT_AUTHFILE, CLI_OPT_CR
 	}
 struct cli_registry_flags {
 	struct registry_opts registry;
-	char *creds;
+	char *creds; /* --creds, split at its colon */
+	size_t creds_len;
 };
+void cli_registry_flags_clear(struct cli_registry_flags *f);
 /* Take one of CLI_REGISTRY_OPTIONS; 0, or the usage error's exit status. */
 int cli_registry_flag(const char *cmd, int opt, const char *arg, struct cli_registry_flags *f);
 extern const char *const cli_registry_help;

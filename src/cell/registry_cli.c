@@ -173,6 +173,14 @@ int cli_bool_arg(const char *flag, const char *arg, bool *out)
 	return -EINVAL;
 }
 
+void cli_registry_flags_clear(struct cli_registry_flags *f)
+{
+	if (f->creds)
+		explicit_bzero(f->creds, f->creds_len);
+	free(f->creds);
+	f->creds = NULL;
+}
+
 int cli_registry_flag(const char *cmd, int opt, const char *arg, struct cli_registry_flags *f)
 {
 	bool b = false;
@@ -194,6 +202,7 @@ int cli_registry_flag(const char *cmd, int opt, const char *arg, struct cli_regi
 		f->creds = strdup(arg);
 		if (!f->creds)
 			return cli_usage_error(cmd, "out of memory");
+		f->creds_len = strlen(arg);
 		char *colon = strchr(f->creds, ':');
 		if (colon)
 			*colon = '\0';
