@@ -553,6 +553,8 @@ int registry_pull(struct image_store *store, const char *ref, const struct pull_
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		blob_store_defer_sync(store->blobs, true);
+		blob_store_direct_io(store->blobs, true);
+		storage_set_direct_io(store->storage, true);
 		r = pull_locked(&p, digest_out, err);
 		/* Unpacks nobody adopted, and after a failure the blobs this pull
 		 * stored, go again. */
@@ -562,6 +564,8 @@ int registry_pull(struct image_store *store, const char *ref, const struct pull_
 			if (image_store_gc(store, &gc_err) < 0)
 				log_warning("%s", gc_err->msg);
 		}
+		storage_set_direct_io(store->storage, false);
+		blob_store_direct_io(store->blobs, false);
 		blob_store_defer_sync(store->blobs, false);
 		image_store_unlock(store);
 		clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -37,6 +37,7 @@ struct storage {
 	int lockfd;
 	bool locked_exclusive;
 	bool rootless;
+	bool direct_io;
 	const struct storage_driver *driver;
 };
 
@@ -65,6 +66,11 @@ const char *storage_root_path(const struct storage *s)
 bool storage_rootless(const struct storage *s)
 {
 	return s->rootless;
+}
+
+void storage_set_direct_io(struct storage *s, bool direct)
+{
+	s->direct_io = direct;
 }
 
 static const struct storage_driver *driver_by_name(const char *name)
@@ -382,6 +388,7 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 	    .rootless = s->rootless,
 	    .what = src->what,
 	    .hash_contents = true,
+	    .direct_io = s->direct_io,
 	};
 	_cleanup_(unpack_result_clear) struct unpack_result res = {0};
 	if (lseek(src->fd, 0, SEEK_SET) < 0)
@@ -448,6 +455,7 @@ static void job_child(struct storage *s, int fd, const char *what, const char *t
 	    .rootless = s->rootless,
 	    .what = what,
 	    .hash_contents = true,
+	    .direct_io = s->direct_io,
 	};
 	struct unpack_result res = {0};
 	struct tree_summary tree;

@@ -35,6 +35,10 @@ const char *storage_driver_name(const struct storage *s);
 int storage_root_fd(const struct storage *s);
 bool storage_rootless(const struct storage *s);
 
+/* Unpack the big files of layers around the page cache (unpack.h's
+ * direct_io), for bulk work such as a pull. */
+void storage_set_direct_io(struct storage *s, bool direct);
+
 /* Take the store lock, shared (readers) or exclusive (writers). Taking it
  * exclusive removes what killed writers left behind. Released by
  * storage_unlock() or storage_free(). */
