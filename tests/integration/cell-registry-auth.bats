@@ -32,6 +32,9 @@ setup() {
 }
 
 teardown() {
+	# the certs.d directory a test made for its registry's port only
+	[ -z "${CERTS_D:-}" ] || rm -rf "$CERTS_D"
+	[ -z "${MADE_CERTS_D:-}" ] || rmdir /etc/containers/certs.d
 	stop "$WORK/proxy"
 	cell_teardown
 }
@@ -53,6 +56,22 @@ teardown() {
 	run cell pull -q --cert-dir "$WORK/nosuchdir" "$TLSREG/tls/busybox:1"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"$WORK/nosuchdir"* ]]
+}
+
+@test "TLS: the CA in /etc/containers/certs.d/HOST:PORT is trusted without flags" {
+	import_busybox
+	cell push -q --cert-dir "$WORK/certs" busybox "$TLSREG/tls/certsd:1"
+	[ ! -e "/etc/containers/certs.d/$TLSREG" ]
+	run cell_in other pull -q "$TLSREG/tls/certsd:1"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *[Cc]ertificate* ]]
+	[ -d /etc/containers/certs.d ] || export MADE_CERTS_D=1
+	export CERTS_D=/etc/containers/certs.d/$TLSREG
+	mkdir -p "$CERTS_D"
+	cp "$CA/ca.crt" "$CERTS_D/ca.crt"
+	run cell_in other pull -q "$TLSREG/tls/certsd:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cell images -q --no-trunc)" ]
 }
 
 @test "htpasswd: cell login keeps the credentials, pull and push use them, logout forgets them" {
@@ -140,7 +159,7 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^TOKEN ' "$WORK/proxy.log")" -ge 2 ]
 	grep -q '^GET /v2/expiry/three/blobs/sha256:[0-9a-f]* range=- status=401$' "$WORK/proxy.log"
-	diff <(tree_of "$STORE" localhost/three:1) <(tree_of "$WORK/other" "$PROXY/expiry/three:1")
+	same_tree "$STORE" localhost/three:1 "$WORK/other" "$PROXY/expiry/three:1"
 	stop "$WORK/proxy"
 	# tokens that say they live 2 s are renewed before a request needs it
 	PROXY=$(start_proxy "$WORK/proxy" "$PLAINREG" --token - --token-ttl 2 --advertise-ttl 2 --delay-blobs 2.5)

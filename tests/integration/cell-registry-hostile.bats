@@ -61,7 +61,7 @@ store_unchanged() {
 	grep -q "^GET /v2/hostile/drop/blobs/$big range=- status=200 dropped-after=" "$WORK/proxy.log"
 	half=$(grep "blobs/$big range=- status=200 dropped-after=" "$WORK/proxy.log" | sed 's/.*dropped-after=//')
 	grep -q "^GET /v2/hostile/drop/blobs/$big range=bytes=$half- status=206$" "$WORK/proxy.log"
-	diff <(tree_of "$WORK/src" localhost/three:1) <(tree_of "$WORK/other" "$PROXY/hostile/drop:1")
+	same_tree "$WORK/src" localhost/three:1 "$WORK/other" "$PROXY/hostile/drop:1"
 	run cell_in other system check
 	[[ "$output" == *"0 broken, 0 orphaned"* ]]
 }
@@ -162,5 +162,5 @@ store_unchanged() {
 	# and a pull afterwards works
 	stop "$WORK/proxy"
 	cell pull -q --tls-verify=false "$REG/hostile/killed:1" >/dev/null
-	diff <(tree_of "$WORK/src" localhost/three:1) <(tree_of "$STORE" "$REG/hostile/killed:1")
+	same_tree "$WORK/src" localhost/three:1 "$STORE" "$REG/hostile/killed:1"
 }

@@ -20,6 +20,13 @@ teardown_file() {
 	stop "$REGDIR"
 }
 
+teardown() {
+	# the /etc/cell configuration a test wrote, and /etc/cell if it made it
+	[ -z "${OWN_CONF:-}" ] || rm -f "$OWN_CONF"
+	[ -z "${MADE_ETC_CELL:-}" ] || rmdir /etc/cell
+	cell_teardown
+}
+
 # An image's ID as cell shows it.
 id_of() {
 	"$CELL" --root "$1" --runroot "$RUN" image inspect "$2" | jq -r '.[0].Id'
@@ -35,7 +42,7 @@ id_of() {
 	# the last line on stdout is the image ID, the same as the pushed image's
 	[ "${lines[-1]}" = "$(id_of "$STORE" busybox)" ]
 	cell_in other images --format json | jq -e --arg n "$REG/cell/busybox:1" '.[0].Names == [$n]'
-	diff <(tree_of "$STORE" busybox) <(tree_of "$WORK/other" "$REG/cell/busybox:1")
+	same_tree "$STORE" busybox "$WORK/other" "$REG/cell/busybox:1"
 	store_is_sound
 	run cell_in other system check
 	[ "$status" -eq 0 ]
@@ -55,6 +62,31 @@ id_of() {
 	run cell_in other pull -q "$REG/cell/insecure:1"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(id_of "$STORE" busybox)" ]
+}
+
+@test "cell's own /etc/cell/registries.conf is read after the containers one" {
+	import_busybox
+	cell push -q --tls-verify=false busybox "$REG/cell/own:1"
+	registries_conf
+	run cell_in other pull -q "$REG/cell/own:1"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"https://$REG"* ]]
+	# only where no cell configuration exists: the test must not replace one
+	[ ! -e /etc/cell/registries.conf ]
+	if [ ! -d /etc/cell ]; then
+		mkdir /etc/cell
+		export MADE_ETC_CELL=1
+	fi
+	export OWN_CONF=/etc/cell/registries.conf
+	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG" >"$OWN_CONF"
+	run cell_in other pull -q "$REG/cell/own:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(id_of "$STORE" busybox)" ]
+	# a broken one is an error that names it, not ignored
+	printf '[[registry]]\ninsecure = true\n' >"$OWN_CONF"
+	run cell_in third pull -q "$REG/cell/own:1"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"/etc/cell/registries.conf"* ]]
 }
 
 @test "three layers with whiteouts: pulled in parallel, the merged tree as loaded (overlay and vfs)" {
@@ -130,7 +162,7 @@ id_of() {
 	[ "$status" -eq 0 ]
 	[ "$(grep -c 'Layer already exists' <<<"$output")" -eq 3 ]
 	cell_in other pull -q --tls-verify=false "$REG/cell/mounted:1" >/dev/null
-	diff <(tree_of "$STORE" localhost/three:1) <(tree_of "$WORK/other" "$REG/cell/mounted:1")
+	same_tree "$STORE" localhost/three:1 "$WORK/other" "$REG/cell/mounted:1"
 }
 
 @test "--compression-format zstd: zstd layers in an OCI manifest, pulled back by cell and skopeo" {
@@ -141,7 +173,7 @@ id_of() {
 			and ([.layers[].mediaType] | unique) == ["application/vnd.oci.image.layer.v1.tar+zstd"]'
 	cell_in other pull -q --tls-verify=false "$REG/cell/zstd:1" >/dev/null
 	[ "$(id_of "$WORK/other" "$REG/cell/zstd:1")" = "$(id_of "$STORE" localhost/three:1)" ]
-	diff <(tree_of "$STORE" localhost/three:1) <(tree_of "$WORK/other" "$REG/cell/zstd:1")
+	same_tree "$STORE" localhost/three:1 "$WORK/other" "$REG/cell/zstd:1"
 	skopeo copy -q --src-tls-verify=false "docker://$REG/cell/zstd:1" "oci:$WORK/layout:zstd"
 	# gzip (the default) again: the store's gzip layer goes as it is, the others are compressed
 	cell push -q --tls-verify=false localhost/three:1 "$REG/cell/gzip:1"

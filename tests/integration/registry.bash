@@ -165,6 +165,17 @@ tree_of() {
 	"$CELL" --root "$store" --runroot "$RUN" image unmount "$image" >/dev/null
 }
 
+# The trees of two images the same (STORE1 IMAGE1 STORE2 IMAGE2), listed
+# one after the other: stores sharing $RUN mount the same image ID at the
+# same place, so two listings at once would unmount each other's.
+same_tree() {
+	local a b
+	a=$(tree_of "$1" "$2")
+	b=$(tree_of "$3" "$4")
+	[ -n "$a" ]
+	diff <(echo "$a") <(echo "$b")
+}
+
 # cell against a store of its own ($WORK/NAME).
 cell_in() {
 	local name=$1
