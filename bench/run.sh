@@ -2,7 +2,7 @@
 # make bench: every benchmark, one after the other.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-for b in "$here"/runtime.sh "$here"/registry.sh; do
+for b in "$here"/runtime.sh; do
 	echo "== $(basename "$b" .sh)"
 	"$b"
 done
