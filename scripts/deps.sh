@@ -16,7 +16,7 @@ PACKAGES="
   dpkg-dev uidmap iproute2 procps util-linux
   hyperfine time
   podman docker.io containerd docker-registry apache2-utils
-  qemu-system-x86 zstd
+  qemu-system-x86 zstd libzstd-dev debootstrap
   dbus-daemon python3-dbus python3-gi
   kmod criu
 "

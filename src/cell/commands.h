@@ -12,6 +12,8 @@
 #include "engine/create.h"
 #include "engine/engine.h"
 #include "image/store.h"
+#include "registry/client.h"
+#include "registry/pull.h"
 
 #define EXIT_CELL_FAILED 125
 
@@ -40,23 +42,6 @@ int cli_open_store(const struct global_opts *g, struct image_store **out, cell_e
 
 /* Open the engine (the store, the run directory, the runtime). */
 int cli_open_engine(const struct global_opts *g, struct engine **out, cell_error **err);
-
-/* The flags of run and create (run_options.c). */
-struct run_cli {
-	struct create_request req;
-	bool detach;
-	bool sig_proxy;
-	char **env, **cap_add, **cap_drop, **security_opts;
-	struct opt_security sec;
-	struct mount_spec *mounts;
-	size_t n_mounts;
-	struct opt_ulimit *ulimits;
-	size_t n_ulimits;
-	json_t *labels;
-};
-/* Parse; *exit_now >= 0 means: return that (help shown, or a usage error). */
-int run_cli_parse(const char *cmd, int argc, char **argv, struct run_cli *c, int *exit_now);
-void run_cli_clear(struct run_cli *c);
 
 /* Print json, or render --format's template for it (one line each). */
 int cli_print_formatted(const char *format, json_t *value, cell_error **err);
@@ -116,3 +101,65 @@ int cmd_volume_ls(const struct global_opts *g, int argc, char **argv);
 int cmd_volume_inspect(const struct global_opts *g, int argc, char **argv);
 int cmd_volume_rm(const struct global_opts *g, int argc, char **argv);
 int cmd_volume_prune(const struct global_opts *g, int argc, char **argv);
+
+/* pull, push, login, logout: the registry verbs and what they share. */
+int cmd_pull(const struct global_opts *g, int argc, char **argv);
+int cmd_push(const struct global_opts *g, int argc, char **argv);
+int cmd_login(const struct global_opts *g, int argc, char **argv);
+int cmd_logout(const struct global_opts *g, int argc, char **argv);
+
+enum { CLI_OPT_TLS_VERIFY = 1000, CLI_OPT_CERT_DIR, CLI_OPT_AUTHFILE, CLI_OPT_CREDS };
+#define CLI_REGISTRY_OPTIONS                                                                                 \
+	{"tls-verify", optional_argument, NULL, CLI_OPT_TLS_VERIFY},                                         \
+	    {"cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR},                                         \
+	    {"authfile", required_argument, NULL, CLI_OPT_AUTHFILE},                                         \
+	{                                                                                                    \
+		"creds", required_argument, NULL, CLI_OPT_CREDS                                              \
+	}
+struct cli_registry_flags {
+	struct registry_opts registry;
+	char *creds; /* --creds, split at its colon */
+	size_t creds_len;
+};
+void cli_registry_flags_clear(struct cli_registry_flags *f);
+/* Take one of CLI_REGISTRY_OPTIONS; 0, or the usage error's exit status. */
+int cli_registry_flag(const char *cmd, int opt, const char *arg, struct cli_registry_flags *f);
+extern const char *const cli_registry_help;
+/* "true"/"false" (NULL: true, for --flag without a value). */
+int cli_bool_arg(const char *flag, const char *arg, bool *out);
+
+/* Progress of a transfer on stderr (nothing when quiet). Lines are keyed
+ * by the blob's place in the image. */
+struct progress;
+struct progress *progress_new(bool quiet);
+void progress_free(struct progress *p);
+void progress_text(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void progress_set(struct progress *p, size_t key, const char *digest, const char *state, uint64_t done,
+		  uint64_t size, bool bar);
+/* Every line in state from (NULL: every line) moves to state to. */
+void progress_all(struct progress *p, const char *from, const char *to);
+/* A pull's events as Docker shows them; ctx is a struct progress. */
+struct pull_event;
+void cli_pull_event(void *ctx, const struct pull_event *ev);
+
+/* The flags of run and create (run_options.c). */
+struct run_cli {
+	struct create_request req;
+	bool detach;
+	bool sig_proxy;
+	char **env, **cap_add, **cap_drop, **security_opts;
+	struct opt_security sec;
+	struct mount_spec *mounts;
+	size_t n_mounts;
+	struct opt_ulimit *ulimits;
+	size_t n_ulimits;
+	json_t *labels;
+	/* For an image that has to be pulled first (--pull). */
+	struct cli_registry_flags registry;
+	struct pull_opts pull_opts;
+	struct progress *progress;
+	bool quiet;
+};
+/* Parse; *exit_now >= 0 means: return that (help shown, or a usage error). */
+int run_cli_parse(const char *cmd, int argc, char **argv, struct run_cli *c, int *exit_now);
+void run_cli_clear(struct run_cli *c);

@@ -69,6 +69,7 @@ static const char run_help[] =
     "  -l, --label KEY=VALUE         a label\n"
     "      --network none|host       the network (default none: loopback only)\n"
     "      --pull missing|always|never   pull the image first (default missing)\n"
+    "  -q, --quiet                   no pull progress\n"
     "      --log-driver k8s-file|none    where output goes (default k8s-file)\n"
     "      --log-opt max-size=S|max-file=N   log rotation (default 10m, 3 files)\n"
     "      --sig-proxy=true|false    pass signals on to the container (default true)\n"
@@ -86,6 +87,8 @@ void run_cli_clear(struct run_cli *c)
 	free(c->mounts);
 	free(c->ulimits);
 	json_decref(c->labels);
+	cli_registry_flags_clear(&c->registry);
+	progress_free(c->progress);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -313,6 +316,8 @@ int run_cli_parse(const char *cmd, int argc, char **argv, struct run_cli *c, int
 	    {"log-driver", required_argument, NULL, OPT_LOG_DRIVER},
 	    {"log-opt", required_argument, NULL, OPT_LOG_OPT},
 	    {"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
+	    {"quiet", no_argument, NULL, 'q'},
+	    CLI_REGISTRY_OPTIONS,
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {0},
 	};
@@ -325,13 +330,14 @@ int run_cli_parse(const char *cmd, int argc, char **argv, struct run_cli *c, int
 	c->labels = json_object();
 	*exit_now = -1;
 	int o;
-	while ((o = getopt_long(argc, argv, "+dite:w:u:v:h:m:l:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+diqte:w:u:v:h:m:l:", opts, NULL)) != -1) {
 		if (o == OPT_HELP) {
 			cli_print_help(cmd, "IMAGE [COMMAND [ARG...]]",
 				       strcmp(cmd, "run") == 0
 					   ? "Run a command in a new container."
 					   : "Create a new container (start it with cell start).",
 				       run_help);
+			printf("%s", cli_registry_help);
 			*exit_now = 0;
 			return 0;
 		}
@@ -341,6 +347,19 @@ int run_cli_parse(const char *cmd, int argc, char **argv, struct run_cli *c, int
 				? cli_usage_error(cmd, "unknown or incomplete flag -%c", optopt)
 				: cli_usage_error(cmd, "unknown or incomplete flag %s", argv[optind - 1]);
 			return 0;
+		}
+		if (o == 'q') {
+			c->quiet = true;
+			continue;
+		}
+		if (o == CLI_OPT_TLS_VERIFY || o == CLI_OPT_CERT_DIR || o == CLI_OPT_AUTHFILE ||
+		    o == CLI_OPT_CREDS) {
+			int r = cli_registry_flag(cmd, o, optarg, &c->registry);
+			if (r != 0) {
+				*exit_now = r;
+				return 0;
+			}
+			continue;
 		}
 		cell_error *err = NULL;
 		if (one_option(c, o, optarg, &err) < 0) {
@@ -353,6 +372,19 @@ int run_cli_parse(const char *cmd, int argc, char **argv, struct run_cli *c, int
 		return 0;
 	}
 	struct create_request *q = &c->req;
+	/* A missing image is pulled as `cell pull` would, its progress on
+	 * stderr (the container's output is on stdout). */
+	c->progress = progress_new(c->quiet);
+	c->pull_opts = (struct pull_opts){
+	    .tls_verify = c->registry.registry.tls_verify,
+	    .certs_dir = c->registry.registry.certs_dir,
+	    .username = c->registry.registry.username,
+	    .password = c->registry.registry.password,
+	    .authfile = c->registry.registry.authfile,
+	    .progress = c->progress ? cli_pull_event : NULL,
+	    .progress_ctx = c->progress,
+	};
+	q->pull_opts = &c->pull_opts;
 	q->image = argv[optind];
 	q->cmd = optind + 1 < argc ? argv + optind + 1 : NULL;
 	q->env = c->env;

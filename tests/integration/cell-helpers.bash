@@ -28,6 +28,12 @@ cell_setup() {
 	WORK=$(mktemp -d /tmp/cell-images-test.XXXXXX)
 	STORE=$WORK/store
 	RUN=$WORK/run
+	# A short name that is not in the store is looked for at a closed port
+	# of loopback, never on the Internet (registry.bash's registries_conf
+	# replaces this file for the tests that run registries).
+	printf 'unqualified-search-registries = ["127.0.0.1:9"]\n[[registry]]\nlocation = "127.0.0.1:9"\ninsecure = true\n' \
+		>"$WORK/registries.conf"
+	export CONTAINERS_REGISTRIES_CONF=$WORK/registries.conf
 }
 
 cell() {

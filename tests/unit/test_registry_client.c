@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +17,7 @@
 
 #include "base/file.h"
 #include "registry/client.h"
+#include "registry/fetch.h"
 #include "tap.h"
 
 static char dir[64];
@@ -121,18 +123,17 @@ static void digest_of(const char *data, size_t len, char *out)
 	sprintf(out, "sha256:%s", hex);
 }
 
-struct src {
-	const char *data;
-	size_t len, off;
-};
-
-static long from_mem(void *ctx, void *buf, size_t len)
+/* Upload bytes through a memfd, as push uploads from the store's files. */
+static int put_bytes(struct registry_session *s, const char *digest, const void *data, size_t len,
+		     size_t chunk, cell_error **err)
 {
-	struct src *s = ctx;
-	size_t n = s->len - s->off < len ? s->len - s->off : len;
-	memcpy(buf, s->data + s->off, n);
-	s->off += n;
-	return (long)n;
+	int fd = memfd_create("blob", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len)
+		abort();
+	struct blob_upload u = {.digest = digest, .size = len, .fd = fd, .chunk_size = chunk};
+	int r = registry_put_blob(s, &u, err);
+	close(fd);
+	return r;
 }
 
 struct sink {
@@ -167,10 +168,8 @@ TEST(blobs_up_and_down)
 	ASSERT_EQ(0, registry_blob_exists(s, d1, &exists, NULL, &err));
 	ASSERT_FALSE(exists);
 
-	struct src chunked = {big, sizeof(big), 0};
-	ASSERT_EQ(0, registry_put_blob(s, d1, sizeof(big), from_mem, &chunked, 100000, &err));
-	struct src mono = {"small blob", 10, 0};
-	ASSERT_EQ(0, registry_put_blob(s, d2, 10, from_mem, &mono, 0, &err));
+	ASSERT_EQ(0, put_bytes(s, d1, big, sizeof(big), 100000, &err));
+	ASSERT_EQ(0, put_bytes(s, d2, "small blob", 10, 0, &err));
 	uint64_t size = 0;
 	ASSERT_EQ(0, registry_blob_exists(s, d1, &exists, &size, &err));
 	ASSERT_TRUE(exists);
@@ -190,8 +189,7 @@ TEST(blobs_up_and_down)
 	free(tail.buf);
 
 	/* a digest that does not match the bytes is refused by the registry */
-	struct src wrong = {"other", 5, 0};
-	ASSERT_TRUE(registry_put_blob(s, d2, 5, from_mem, &wrong, 0, &err) < 0);
+	ASSERT_TRUE(put_bytes(s, d2, "other", 5, 0, &err) < 0);
 
 	/* manifests */
 	char manifest[1024];
@@ -257,4 +255,90 @@ TEST(nothing_listening)
 	ASSERT_TRUE(registry_ping(s, &err) < 0);
 	ASSERT_CONTAINS(err->msg, "127.0.0.1");
 	registry_session_free(s);
+}
+
+/* Fetch sinks: memory, refusing now and then (backpressure), counting
+ * their start and finish. */
+struct fsink {
+	char *buf;
+	size_t len;
+	int starts, finishes, refusals;
+	bool refuse;
+};
+
+static int fs_start(void *ctx, cell_error **err)
+{
+	((struct fsink *)ctx)->starts++;
+	return 0;
+}
+
+static int fs_write(void *ctx, const void *data, size_t len, cell_error **err)
+{
+	struct fsink *f = ctx;
+	if (f->refuse && f->refusals++ % 3 == 0)
+		return -EAGAIN;
+	f->buf = realloc(f->buf, f->len + len);
+	memcpy(f->buf + f->len, data, len);
+	f->len += len;
+	return 0;
+}
+
+static int fs_finish(void *ctx, cell_error **err)
+{
+	((struct fsink *)ctx)->finishes++;
+	return 0;
+}
+
+TEST(parallel_fetch)
+{
+	start_registry(false);
+	struct registry_session *s = session("cell/fetch", true, NULL, NULL);
+	_cleanup_error_ cell_error *err = NULL;
+	ASSERT_EQ(0, registry_ping(s, &err));
+	enum { N = 5 };
+	static char data[N][200000];
+	char digests[N][80];
+	for (int i = 0; i < N; i++) {
+		for (size_t k = 0; k < sizeof(data[i]); k++)
+			data[i][k] = (char)(k * (unsigned)(i + 3));
+		digest_of(data[i], sizeof(data[i]), digests[i]);
+		ASSERT_EQ(0, put_bytes(s, digests[i], data[i], sizeof(data[i]), 0, &err));
+	}
+	struct fsink sinks[N] = {0};
+	struct fetch_item items[N];
+	for (int i = 0; i < N; i++) {
+		sinks[i].refuse = i % 2 == 1;
+		items[i] = (struct fetch_item){.size = sizeof(data[i]),
+					       .start = fs_start,
+					       .write = fs_write,
+					       .finish = fs_finish,
+					       .wait_fd = -1,
+					       .ctx = &sinks[i]};
+		strcpy(items[i].digest, digests[i]);
+	}
+	struct fetch_opts o = {.parallel = 2};
+	ASSERT_EQ(0, registry_fetch(s, items, N, &o, &err));
+	for (int i = 0; i < N; i++) {
+		ASSERT_TRUE(items[i].done);
+		ASSERT_EQ(1, sinks[i].starts);
+		ASSERT_EQ(1, sinks[i].finishes);
+		ASSERT_EQ(sizeof(data[i]), sinks[i].len);
+		ASSERT_TRUE(memcmp(sinks[i].buf, data[i], sizeof(data[i])) == 0);
+		free(sinks[i].buf);
+	}
+	/* a descriptor that says less than the registry sends */
+	struct fsink small = {0};
+	struct fetch_item short_item = {.size = 1000, .write = fs_write, .wait_fd = -1, .ctx = &small};
+	strcpy(short_item.digest, digests[0]);
+	ASSERT_EQ(-EFBIG, registry_fetch(s, &short_item, 1, NULL, &err));
+	ASSERT_CONTAINS(err->msg, "sends more than the 1000 bytes its descriptor says");
+	free(small.buf);
+	/* a blob that is not there */
+	struct fsink none = {0};
+	struct fetch_item missing = {.size = 10, .write = fs_write, .wait_fd = -1, .ctx = &none};
+	strcpy(missing.digest, "sha256:0000000000000000000000000000000000000000000000000000000000000000");
+	ASSERT_EQ(-ENOENT, registry_fetch(s, &missing, 1, NULL, &err));
+	ASSERT_CONTAINS(err->msg, "HTTP 404");
+	registry_session_free(s);
+	stop_registry();
 }

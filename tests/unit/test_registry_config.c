@@ -126,5 +126,14 @@ TEST(login_store_lookup_remove)
 	ASSERT_EQ(0, auth_remove_all(NULL));
 	ASSERT_EQ(-ENOENT, auth_lookup("localhost:5000", &c, NULL));
 	unsetenv("REGISTRY_AUTH_FILE");
+	/* without REGISTRY_AUTH_FILE: containers-auth.json(5)'s place */
+	setenv("XDG_RUNTIME_DIR", "/run/user/4242", 1);
+	_cleanup_free_ char *path = auth_file_path();
+	ASSERT_STREQ("/run/user/4242/containers/auth.json", path);
+	unsetenv("XDG_RUNTIME_DIR");
+	_cleanup_free_ char *fallback = auth_file_path();
+	char want[64];
+	snprintf(want, sizeof(want), "/run/containers/%u/auth.json", (unsigned)getuid());
+	ASSERT_STREQ(want, fallback);
 	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, dir));
 }

@@ -29,6 +29,66 @@ static int tmpdir(void)
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* With direct I/O a blob goes out in aligned chunks and an unaligned tail:
+ * what lands must be every byte, in order, whatever the pieces. */
+TEST(blobs_written_around_the_page_cache_are_whole)
+{
+	int top = tmpdir();
+	struct blob_store *bs = NULL;
+	ASSERT_EQ(0, blob_store_open(top, dir, &bs, NULL));
+	blob_store_direct_io(bs, true);
+	/* sizes around the 2 MiB chunk: under, exactly one, several plus a tail */
+	static const size_t sizes[] = {5000, 2 << 20, (5 << 20) + 4097};
+	for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+		size_t len = sizes[k];
+		unsigned char *data = malloc(len);
+		ASSERT_TRUE(data != NULL);
+		for (size_t i = 0; i < len; i++)
+			data[i] = (unsigned char)((i * 2654435761u) >> 13) ^ (unsigned char)k;
+		char want[DIGEST_BUF], got[DIGEST_BUF];
+		digest_buffer(data, len, want);
+		struct blob_writer *w = NULL;
+		ASSERT_EQ(0, blob_writer_new(bs, &w, NULL));
+		/* odd pieces, one of them larger than a chunk */
+		size_t at = 0, piece = 777;
+		while (at < len) {
+			size_t n = len - at < piece ? len - at : piece;
+			ASSERT_EQ(0, blob_writer_write(w, data + at, n, NULL));
+			at += n;
+			piece = piece == 777 ? (3 << 20) + 5 : 777;
+		}
+		ASSERT_EQ(len, blob_writer_size(w));
+		ASSERT_EQ(0, blob_writer_commit(w, want, (int64_t)len, got, NULL));
+		blob_writer_free(w);
+		ASSERT_STREQ(want, got);
+		char *buf = NULL;
+		size_t blen = 0;
+		ASSERT_EQ(0, blob_store_read(bs, want, 16 << 20, &buf, &blen, NULL));
+		ASSERT_EQ(len, blen);
+		ASSERT_TRUE(memcmp(buf, data, len) == 0);
+		free(buf);
+		free(data);
+	}
+	/* a wrong digest still leaves nothing behind */
+	struct blob_writer *w = NULL;
+	ASSERT_EQ(0, blob_writer_new(bs, &w, NULL));
+	static char big[(2 << 20) + 10];
+	ASSERT_EQ(0, blob_writer_write(w, big, sizeof(big), NULL));
+	cell_error *e = NULL;
+	ASSERT_EQ(-EBADMSG, blob_writer_commit(
+				w, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+				-1, NULL, &e));
+	cell_error_free(e);
+	blob_writer_free(w);
+	char **names = NULL;
+	ASSERT_EQ(0, blob_store_list(bs, &names, NULL));
+	ASSERT_EQ(ARRAY_SIZE(sizes), strv_length(names));
+	strv_free(names);
+	blob_store_free(bs);
+	close(top);
+	remove_tree_at(AT_FDCWD, dir);
+}
+
 TEST(blobs_are_verified_while_written)
 {
 	int top = tmpdir();

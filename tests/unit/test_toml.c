@@ -76,3 +76,26 @@ TEST(errors_name_the_line)
 	ASSERT_CONTAINS(err->msg, "nested too deeply");
 	ASSERT_TRUE(parse("x = 'a'\n[x]\n", &err) == NULL);
 }
+
+/* Found by fuzz_registry_config: a key a JSON object refuses (not UTF-8)
+ * freed the table made for it, and a key broken after its first parts
+ * leaked them (ASan's leak check sees that). */
+TEST(hostile_keys)
+{
+	_cleanup_error_ cell_error *err = NULL;
+	ASSERT_TRUE(parse("[\"\xff\"]\na = 1\n", &err) == NULL);
+	ASSERT_CONTAINS(err->msg, "not valid UTF-8");
+	ASSERT_TRUE(parse("[a.\"\xff\".b]\n", &err) == NULL);
+	ASSERT_TRUE(parse("[[\"\xfe\"]]\n", &err) == NULL);
+	ASSERT_TRUE(parse("a.\"\xff\" = 1\n", &err) == NULL);
+	ASSERT_CONTAINS(err->msg, "not valid UTF-8");
+	ASSERT_TRUE(parse("a.b.c. = 1\n", &err) == NULL);
+	ASSERT_CONTAINS(err->msg, "expected a key");
+	ASSERT_TRUE(parse("[a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q]\n", &err) == NULL);
+	ASSERT_CONTAINS(err->msg, "too many parts");
+	/* a valid UTF-8 quoted key is a key */
+	json_t *j = parse("[\"caf\xc3\xa9\"]\na = 1\n", &err);
+	ASSERT_TRUE(j != NULL);
+	ASSERT_EQ(1, json_integer_value(json_object_get(json_object_get(j, "caf\xc3\xa9"), "a")));
+	json_decref(j);
+}

@@ -108,8 +108,21 @@ static int parse_string(struct parser *ps, char **out)
 static int parse_key_part(struct parser *ps, char **out)
 {
 	skip_ws(ps);
-	if (ps->p < ps->end && (*ps->p == '"' || *ps->p == '\''))
-		return parse_string(ps, out);
+	if (ps->p < ps->end && (*ps->p == '"' || *ps->p == '\'')) {
+		int r = parse_string(ps, out);
+		if (r < 0)
+			return r;
+		/* A JSON object refuses such a key, and drops the value it was
+		 * given with it: refuse it here. */
+		json_t *check = json_string(*out);
+		if (!check) {
+			free(*out);
+			*out = NULL;
+			return fail(ps, "key is not valid UTF-8");
+		}
+		json_decref(check);
+		return 0;
+	}
 	const char *start = ps->p;
 	while (ps->p < ps->end && (isalnum((unsigned char)*ps->p) || *ps->p == '-' || *ps->p == '_'))
 		ps->p++;
@@ -121,16 +134,24 @@ static int parse_key_part(struct parser *ps, char **out)
 
 #define MAX_KEY_PARTS 16
 
-/* Dotted key into parts; returns the count or a negative errno. */
+static void free_parts(char *parts[], int n)
+{
+	for (int i = 0; i < n; i++)
+		free(parts[i]);
+}
+
+/* Dotted key into parts; returns the count or a negative errno (with the
+ * parts read so far freed). */
 static int parse_key(struct parser *ps, char *parts[MAX_KEY_PARTS])
 {
 	int n = 0;
 	for (;;) {
-		if (n == MAX_KEY_PARTS)
-			return fail(ps, "key has too many parts");
-		int r = parse_key_part(ps, &parts[n]);
-		if (r < 0)
+		int r =
+		    n == MAX_KEY_PARTS ? fail(ps, "key has too many parts") : parse_key_part(ps, &parts[n]);
+		if (r < 0) {
+			free_parts(parts, n);
 			return r;
+		}
 		n++;
 		skip_ws(ps);
 		if (ps->p < ps->end && *ps->p == '.') {
@@ -139,12 +160,6 @@ static int parse_key(struct parser *ps, char *parts[MAX_KEY_PARTS])
 		}
 		return n;
 	}
-}
-
-static void free_parts(char *parts[], int n)
-{
-	for (int i = 0; i < n; i++)
-		free(parts[i]);
 }
 
 static int parse_value(struct parser *ps, json_t **out, int depth);

@@ -381,7 +381,7 @@ int engine_create(struct engine *e, const struct create_request *req, char id[CT
 	if (r < 0)
 		return r;
 	struct image img;
-	if ((r = engine_image_for_run(e->store, req->image, req->pull, &img, err)) < 0)
+	if ((r = engine_image_for_run(e->store, req->image, req->pull, req->pull_opts, &img, err)) < 0)
 		return r;
 	_cleanup_json_ json_t *record = NULL, *state = NULL;
 	if ((r = ctr_id_new(id, err)) < 0 || (r = build_record(req, &img, id, &record, err)) < 0) {

@@ -19,10 +19,11 @@
 struct create_request {
 	const char *image;
 	enum pull_policy pull;
-	char *const *cmd;       /* after the image; NULL: the image's */
-	const char *entrypoint; /* --entrypoint; NULL: the image's; "": none */
-	const char *name;       /* NULL: a generated one */
-	char *const *env;       /* KEY=VALUE, in order (-e, --env-file) */
+	const struct pull_opts *pull_opts; /* for a pull; NULL: the defaults */
+	char *const *cmd;                  /* after the image; NULL: the image's */
+	const char *entrypoint;            /* --entrypoint; NULL: the image's; "": none */
+	const char *name;                  /* NULL: a generated one */
+	char *const *env;                  /* KEY=VALUE, in order (-e, --env-file) */
 	const char *workdir, *user, *hostname;
 	bool tty, interactive, autoremove, read_only, privileged, init;
 	bool detach; /* only recorded (Attach* of Docker's Config) */

@@ -17,15 +17,12 @@ int pull_policy_parse(const char *s, enum pull_policy *out, cell_error **err)
 	return 0;
 }
 
-/* Fetch ref from its registry into the store. This is the one place that
- * pulls: the registry client (src/lib/registry/pull.h, registry_pull())
- * is not part of this tree yet, so it answers that pulling is not
- * possible, naming the image. */
-static int pull(struct image_store *store, const char *ref, cell_error **err)
+/* Fetch ref from its registry into the store; the pulled image's digest
+ * into digest (what to resolve afterwards: the name may be short). */
+static int pull(struct image_store *store, const char *ref, const struct pull_opts *opts,
+		char digest[DIGEST_BUF], cell_error **err)
 {
-	(void)store;
-	return cell_error_set(err, ENOTSUP, "image %s is not in the store; pull it with cell pull %s", ref,
-			      ref);
+	return registry_pull(store, ref, opts, digest, err);
 }
 
 static int resolve(struct image_store *store, const char *ref, struct image *out, cell_error **err)
@@ -40,13 +37,14 @@ static int resolve(struct image_store *store, const char *ref, struct image *out
 }
 
 int engine_image_for_run(struct image_store *store, const char *ref, enum pull_policy policy,
-			 struct image *out, cell_error **err)
+			 const struct pull_opts *opts, struct image *out, cell_error **err)
 {
+	char digest[DIGEST_BUF];
 	int r;
 	if (policy == PULL_ALWAYS) {
-		if ((r = pull(store, ref, err)) < 0)
+		if ((r = pull(store, ref, opts, digest, err)) < 0)
 			return r;
-		return resolve(store, ref, out, err);
+		return resolve(store, digest, out, err);
 	}
 	cell_error *miss = NULL;
 	r = resolve(store, ref, out, &miss);
@@ -63,7 +61,7 @@ int engine_image_for_run(struct image_store *store, const char *ref, enum pull_p
 		return cell_error_set(err, ENOENT, "image %s is not in the store (--pull never)", ref);
 	}
 	cell_error_free(miss);
-	if ((r = pull(store, ref, err)) < 0)
+	if ((r = pull(store, ref, opts, digest, err)) < 0)
 		return r;
-	return resolve(store, ref, out, err);
+	return resolve(store, digest, out, err);
 }

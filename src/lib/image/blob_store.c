@@ -14,16 +14,25 @@
 #include "base/strv.h"
 
 #define BUF_SIZE (1 << 20)
+/* What a writer gathers before one write around the page cache. */
+#define DIRECT_CHUNK (2 << 20)
+#define DIRECT_ALIGN 4096
 
 struct blob_store {
 	int dirfd; /* blobs/sha256 */
 	char *path;
 	bool deferred_sync;
+	bool direct_io;
 };
 
 void blob_store_defer_sync(struct blob_store *bs, bool deferred)
 {
 	bs->deferred_sync = deferred;
+}
+
+void blob_store_direct_io(struct blob_store *bs, bool direct)
+{
+	bs->direct_io = direct;
 }
 
 struct blob_writer {
@@ -32,6 +41,10 @@ struct blob_writer {
 	char tmpname[64]; /* only without O_TMPFILE */
 	struct sha256 *hash;
 	uint64_t size;
+	/* With direct I/O: whole chunks go out with O_DIRECT, the tail through
+	 * the page cache at the commit. */
+	unsigned char *chunk;
+	size_t fill;
 };
 
 static int ensure_dir(int parent, const char *name, const char *what, cell_error **err)
@@ -101,13 +114,70 @@ int blob_writer_new(struct blob_store *bs, struct blob_writer **out, cell_error 
 		return cell_error_errno(err, e, "create a blob in %s", bs->path);
 	}
 	fchmod(w->fd, 0644);
+	if (bs->direct_io) {
+		int fl = fcntl(w->fd, F_GETFL);
+		void *chunk = NULL;
+		/* Where the file system takes no O_DIRECT, the page cache it is. */
+		if (fl >= 0 && posix_memalign(&chunk, DIRECT_ALIGN, DIRECT_CHUNK) == 0 &&
+		    fcntl(w->fd, F_SETFL, fl | O_DIRECT) == 0)
+			w->chunk = chunk;
+		else
+			free(chunk);
+	}
 	*out = w;
 	return 0;
 }
 
+/* A full chunk around the page cache; on any refusal, the rest of the blob
+ * goes through it. */
+static int write_chunk(struct blob_writer *w)
+{
+	int r = write_all(w->fd, w->chunk, w->fill);
+	if (r == -EINVAL) {
+		int fl = fcntl(w->fd, F_GETFL);
+		if (fl >= 0 && fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) == 0)
+			r = write_all(w->fd, w->chunk, w->fill);
+		free(w->chunk);
+		w->chunk = NULL;
+	}
+	w->fill = 0;
+	return r;
+}
+
+static int write_tail(struct blob_writer *w)
+{
+	if (!w->chunk)
+		return 0;
+	int fl = fcntl(w->fd, F_GETFL);
+	if (fl < 0 || fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) < 0)
+		return -errno;
+	int r = write_all(w->fd, w->chunk, w->fill);
+	free(w->chunk);
+	w->chunk = NULL;
+	w->fill = 0;
+	return r;
+}
+
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, cell_error **err)
 {
-	int r = write_all(w->fd, buf, len);
+	int r = 0;
+	if (w->chunk) {
+		const unsigned char *p = buf;
+		size_t left = len;
+		while (r == 0 && w->chunk && left > 0) {
+			size_t n = DIRECT_CHUNK - w->fill < left ? DIRECT_CHUNK - w->fill : left;
+			memcpy(w->chunk + w->fill, p, n);
+			w->fill += n;
+			p += n;
+			left -= n;
+			if (w->fill == DIRECT_CHUNK)
+				r = write_chunk(w);
+		}
+		if (r == 0 && left > 0)
+			r = write_all(w->fd, p, left);
+	} else {
+		r = write_all(w->fd, buf, len);
+	}
 	if (r < 0)
 		return cell_error_errno(err, -r, "write a blob in %s", w->bs->path);
 	sha256_update(w->hash, buf, len);
@@ -123,6 +193,9 @@ uint64_t blob_writer_size(const struct blob_writer *w)
 int blob_writer_commit(struct blob_writer *w, const char *expected, int64_t expected_size, char *digest,
 		       cell_error **err)
 {
+	int tr = write_tail(w);
+	if (tr < 0)
+		return cell_error_errno(err, -tr, "write a blob in %s", w->bs->path);
 	char got[DIGEST_BUF];
 	sha256_final(w->hash, got);
 	if (expected_size >= 0 && (uint64_t)expected_size != w->size)
@@ -169,6 +242,7 @@ void blob_writer_free(struct blob_writer *w)
 		close(w->fd);
 	if (w->tmpname[0])
 		unlinkat(w->bs->dirfd, w->tmpname, 0);
+	free(w->chunk);
 	sha256_free(w->hash);
 	free(w);
 }

@@ -30,6 +30,12 @@ static inline void blob_store_freep(struct blob_store **bs)
  * large blobs save a wait per blob that way. */
 void blob_store_defer_sync(struct blob_store *bs, bool deferred);
 
+/* With direct I/O, writers send whole chunks of a blob around the page
+ * cache (O_DIRECT, where the file system takes it): a pull that stores
+ * hundreds of megabytes nobody reads soon saves copying them into memory,
+ * and the flush at the end finds them on disk already. */
+void blob_store_direct_io(struct blob_store *bs, bool direct);
+
 /* Start a new blob. */
 int blob_writer_new(struct blob_store *bs, struct blob_writer **out, cell_error **err);
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, cell_error **err);

@@ -95,6 +95,8 @@ int image_store_open(const struct image_store_options *o, struct image_store **o
 	return 0;
 }
 
+static struct layer_job *pending_job(struct image_store *s, const char *digest);
+
 bool image_store_unpack_ahead(struct image_store *s, const char *digest)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -125,11 +127,48 @@ bool image_store_unpack_ahead(struct image_store *s, const char *digest)
 	return true;
 }
 
+int image_store_unpack_stream(struct image_store *s, const char *digest, int *fd, cell_error **err)
+{
+	struct pending_layer *v = realloc(s->pending, (s->n_pending + 1) * sizeof(*v));
+	if (!v)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	s->pending = v;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cell_error_errno(err, errno, "pipe");
+	/* A deep pipe: the download runs ahead of the unpack by up to this
+	 * much before it waits. Best effort: the default depth works too. */
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+	struct pending_layer *pl = &v[s->n_pending];
+	memcpy(pl->digest, digest, DIGEST_BUF);
+	pl->fd = -1;
+	char what[64];
+	snprintf(what, sizeof(what), "layer %.19s", digest);
+	int r = storage_unpack_start(s->storage, p[0], what, &pl->job, err);
+	close(p[0]);
+	if (r < 0) {
+		close(p[1]);
+		return r;
+	}
+	s->n_pending++;
+	*fd = p[1];
+	return 0;
+}
+
+int image_store_pending_error(struct image_store *s, const char *digest, cell_error **err)
+{
+	struct layer_job *job = pending_job(s, digest);
+	if (!job)
+		return cell_error_set(err, ENOENT, "layer %.19s: no unpack under way", digest);
+	return storage_unpack_finish(job, err);
+}
+
 void image_store_drop_pending(struct image_store *s)
 {
 	for (size_t i = 0; i < s->n_pending; i++) {
 		storage_unpack_discard(s->storage, s->pending[i].job);
-		close(s->pending[i].fd);
+		if (s->pending[i].fd >= 0)
+			close(s->pending[i].fd);
 	}
 	free(s->pending);
 	s->pending = NULL;
@@ -747,11 +786,16 @@ int image_store_commit(struct image_store *s, const char *manifest, size_t len, 
 			r = fds[i];
 			break;
 		}
+		/* An unpack already under way serves one layer: a blob that
+		 * appears twice is unpacked again for its second place. */
+		bool again = false;
+		for (size_t k = 0; k < i && !again; k++)
+			again = strcmp(img.manifest.layers[k].digest, l->digest) == 0;
 		src[i] = (struct layer_source){
 		    .fd = fds[i],
 		    .diff_id = img.config.diff_ids[i],
 		    .what = whats[i],
-		    .job = pending_job(s, l->digest),
+		    .job = again ? NULL : pending_job(s, l->digest),
 		};
 	}
 	/* Layers that exist need no source: storage_create_chain skips them. */

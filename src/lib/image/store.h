@@ -119,8 +119,19 @@ int image_store_commit(struct image_store *s, const char *manifest, size_t len, 
  * (the driver needs parents, too many already run, or it failed). */
 bool image_store_unpack_ahead(struct image_store *s, const char *digest);
 
-/* Stop and forget what image_store_unpack_ahead() started and no commit
- * took. */
+/* Start unpacking a layer whose blob is still arriving (a pull): *fd is
+ * the write end of a pipe the caller feeds the blob's bytes into, as they
+ * come, and closes at the end. The commit that names the layer adopts the
+ * result when its diffID is right. -EOPNOTSUPP (no message) when the driver
+ * builds a layer on its parent's tree. Needs the exclusive lock. */
+int image_store_unpack_stream(struct image_store *s, const char *digest, int *fd, cell_error **err);
+
+/* Wait for the unpack of a pending layer and take its result (why it
+ * stopped reading, when its pipe broke). */
+int image_store_pending_error(struct image_store *s, const char *digest, cell_error **err);
+
+/* Stop and forget what image_store_unpack_ahead() and
+ * image_store_unpack_stream() started and no commit took. */
 void image_store_drop_pending(struct image_store *s);
 
 /* Remove blobs that no image needs. Needs the exclusive lock. */

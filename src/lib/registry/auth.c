@@ -115,6 +115,12 @@ static int lookup_in(const char *file, const char *name, struct credentials *out
 	return decode_entry(best_entry, file, best, out, err);
 }
 
+int auth_lookup_in(const char *file, const char *name, struct credentials *out, cell_error **err)
+{
+	*out = (struct credentials){0};
+	return lookup_in(file, name, out, err);
+}
+
 int auth_lookup(const char *name, struct credentials *out, cell_error **err)
 {
 	*out = (struct credentials){0};

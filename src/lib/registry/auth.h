@@ -19,6 +19,8 @@ char *auth_file_path(void);
 
 /* Credentials for name ("host[:port][/repo/path]"); -ENOENT when none. */
 int auth_lookup(const char *name, struct credentials *out, cell_error **err);
+/* The same in one file only (--authfile). */
+int auth_lookup_in(const char *file, const char *name, struct credentials *out, cell_error **err);
 
 /* Store or remove credentials for key (a registry or repository) in
  * auth_file_path(), atomically, mode 0600. */

@@ -69,6 +69,7 @@ int challenge_parse(const char *header, struct challenge *out, cell_error **err)
 		const char *se = token_end(p);
 		if (se == p) {
 			challenge_clear(&best);
+			challenge_clear(&cur);
 			return cell_error_set(err, EBADMSG, "malformed WWW-Authenticate header \"%s\"",
 					      header);
 		}

@@ -39,6 +39,7 @@ struct storage {
 	bool locked_exclusive;
 	bool rootless;
 	bool not_durable;
+	bool direct_io;
 	const struct storage_driver *driver;
 };
 
@@ -74,6 +75,11 @@ const char *storage_root_path(const struct storage *s)
 bool storage_rootless(const struct storage *s)
 {
 	return s->rootless;
+}
+
+void storage_set_direct_io(struct storage *s, bool direct)
+{
+	s->direct_io = direct;
 }
 
 static const struct storage_driver *driver_by_name(const char *name)
@@ -391,6 +397,7 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 	    .rootless = s->rootless,
 	    .what = src->what,
 	    .hash_contents = true,
+	    .direct_io = s->direct_io,
 	};
 	_cleanup_(unpack_result_clear) struct unpack_result res = {0};
 	if (lseek(src->fd, 0, SEEK_SET) < 0)
@@ -457,6 +464,7 @@ static void job_child(struct storage *s, int fd, const char *what, const char *t
 	    .rootless = s->rootless,
 	    .what = what,
 	    .hash_contents = true,
+	    .direct_io = s->direct_io,
 	};
 	struct unpack_result res = {0};
 	struct tree_summary tree;
@@ -476,6 +484,29 @@ static void job_child(struct storage *s, int fd, const char *what, const char *t
 		       : snprintf(msg, sizeof(msg), "!%d %s", e ? e->code : EIO, e ? e->msg : "failed");
 	write_all(out, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 	_exit(r < 0 ? 1 : 0);
+}
+
+/* In a worker: close the pipes and sockets inherited from the parent
+ * (other than keep). A stream a worker reads ends only when every copy of
+ * its write end is closed, and the parent may be feeding several workers
+ * through pipes whose write ends each later worker would otherwise hold. */
+static void close_inherited_streams(const int *keep, size_t n)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int self = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		bool kept = fd <= 2 || fd == self;
+		for (size_t i = 0; i < n && !kept; i++)
+			kept = keep[i] == fd;
+		struct stat st;
+		if (!kept && fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+			close(fd);
+	}
+	closedir(d);
 }
 
 int storage_unpack_start(struct storage *s, int fd, const char *what, struct layer_job **out,
@@ -516,6 +547,8 @@ int storage_unpack_start(struct storage *s, int fd, const char *what, struct lay
 	}
 	if (j->pid == 0) {
 		close(pp[0]);
+		int keep[] = {fd, pp[1]};
+		close_inherited_streams(keep, ARRAY_SIZE(keep));
 		job_child(s, fd, what, j->tmp, pp[1]);
 	}
 	close(pp[1]);
@@ -588,6 +621,11 @@ static int job_adopt(struct storage *s, struct layer_job *j, const char *chain_i
 		return cell_error_errno(err, errno, "commit layer %s", chain_id);
 	j->adopted = true;
 	return 0;
+}
+
+int storage_unpack_finish(struct layer_job *job, cell_error **err)
+{
+	return job_finish(job, err);
 }
 
 void storage_unpack_discard(struct storage *s, struct layer_job *job)

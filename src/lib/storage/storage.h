@@ -35,6 +35,10 @@ const char *storage_driver_name(const struct storage *s);
 int storage_root_fd(const struct storage *s);
 bool storage_rootless(const struct storage *s);
 
+/* Unpack the big files of layers around the page cache (unpack.h's
+ * direct_io), for bulk work such as a pull. */
+void storage_set_direct_io(struct storage *s, bool direct);
+
 /* Take the store lock, shared (readers) or exclusive (writers). Taking it
  * exclusive removes what killed writers left behind. Released by
  * storage_unlock() or storage_free(). */
@@ -54,8 +58,9 @@ struct layer_source {
 };
 
 /* Start unpacking a layer blob before its place in a chain is known (a load
- * unpacks each layer while it still reads the archive's next ones): a worker
- * process fills a temporary directory and computes the diffID. Only for
+ * unpacks each layer while it still reads the archive's next ones, a pull
+ * while the layer still downloads): a worker process fills a temporary
+ * directory and computes the diffID. fd may be a pipe. Only for
  * drivers whose layers do not need their parent's tree; -EOPNOTSUPP (and no
  * message) for the others. fd is borrowed until the job is adopted or
  * discarded. Needs the exclusive lock. */
@@ -64,6 +69,10 @@ int storage_unpack_start(struct storage *s, int fd, const char *what, struct lay
 
 /* True while the job's worker still runs. */
 bool storage_unpack_running(const struct layer_job *job);
+
+/* Wait for the job's worker to end and take its result: 0, or its error
+ * (a broken layer, a stream that was cut). */
+int storage_unpack_finish(struct layer_job *job, cell_error **err);
 
 /* Stop the job if it still runs, remove what it unpacked unless a chain
  * adopted it, and free it. */

@@ -21,6 +21,11 @@
 
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_MARKER   ".wh..wh..opq"
+/* With direct I/O: files from this size go around the page cache, in
+ * aligned chunks of this size. */
+#define DIRECT_MIN   (64 << 10)
+#define DIRECT_CHUNK (1 << 20)
+#define DIRECT_ALIGN 4096
 
 /* A directory whose times are set after its children are in place. */
 struct dir_time {
@@ -39,6 +44,8 @@ struct unpacker {
 	size_t n_dirs, cap_dirs;
 	struct sha256 *content; /* with hash_contents */
 	void *contents;
+	unsigned char *stage; /* with direct_io: aligned chunk of the file being written */
+	bool no_direct;       /* the file system refused O_DIRECT */
 };
 
 void unpack_result_clear(struct unpack_result *res)
@@ -320,6 +327,71 @@ static int note_content(struct unpacker *u, int fd, const char *digest)
 	return 0;
 }
 
+static int write_at(int fd, const void *buf, size_t len, off_t at)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, at);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		at += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void direct_off(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+}
+
+/* Write the staged chunk (whole chunks around the page cache; with last,
+ * the unaligned end through it, and direct I/O ends for the file). A file
+ * system that refuses O_DIRECT gets everything through the page cache. */
+static int stage_flush(struct unpacker *u, int fd, off_t *at, size_t *fill, bool last)
+{
+	size_t n = last ? *fill & ~(size_t)(DIRECT_ALIGN - 1) : *fill;
+	int r = n ? write_at(fd, u->stage, n, *at) : 0;
+	if (r == -EINVAL) {
+		u->no_direct = true;
+		direct_off(fd);
+		r = write_at(fd, u->stage, n, *at);
+	}
+	if (r == 0 && last) {
+		direct_off(fd);
+		if (*fill > n)
+			r = write_at(fd, u->stage + n, *fill - n, *at + (off_t)n);
+	}
+	*at += (off_t)*fill;
+	*fill = 0;
+	return r;
+}
+
+/* Direct I/O for this file? Big files only, and only where it works. */
+static bool direct_start(struct unpacker *u, int fd, int64_t size)
+{
+	if (!u->o->direct_io || u->no_direct || size < DIRECT_MIN)
+		return false;
+	if (!u->stage) {
+		void *p = NULL;
+		if (posix_memalign(&p, DIRECT_ALIGN, DIRECT_CHUNK) != 0)
+			return false;
+		u->stage = p;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_DIRECT) < 0) {
+		u->no_direct = true;
+		return false;
+	}
+	return true;
+}
+
 static int write_content(struct unpacker *u, int fd, struct archive_entry *e, const char *entry,
 			 uint64_t *written, cell_error **err)
 {
@@ -330,6 +402,9 @@ static int write_content(struct unpacker *u, int fd, struct archive_entry *e, co
 	/* The content hashes as it goes while it comes in order without holes;
 	 * a sparse file is left for the summary to read. */
 	bool hashing = u->content != NULL;
+	bool direct = direct_start(u, fd, archive_entry_size(e));
+	off_t staged_at = 0;
+	size_t fill = 0;
 	for (;;) {
 		int r = archive_read_data_block(u->ar, &block, &size, &offset);
 		if (r == ARCHIVE_EOF)
@@ -343,23 +418,35 @@ static int write_content(struct unpacker *u, int fd, struct archive_entry *e, co
 			hashing = false;
 		if (hashing)
 			sha256_update(u->content, block, size);
-		const char *p = block;
-		size_t left = size;
-		off_t at = offset;
-		while (left > 0) {
-			ssize_t n = pwrite(fd, p, left, at);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				return entry_errno(u, errno, entry, "write", err);
-			}
-			p += n;
-			at += n;
-			left -= (size_t)n;
+		r = 0;
+		/* A hole ends direct I/O for the file: chunks must follow each other. */
+		if (direct && offset != staged_at + (off_t)fill) {
+			r = stage_flush(u, fd, &staged_at, &fill, true);
+			direct = false;
 		}
+		const unsigned char *p = block;
+		size_t left = size;
+		while (r == 0 && direct && left > 0) {
+			size_t n = DIRECT_CHUNK - fill < left ? DIRECT_CHUNK - fill : left;
+			memcpy(u->stage + fill, p, n);
+			fill += n;
+			p += n;
+			left -= n;
+			if (fill == DIRECT_CHUNK)
+				r = stage_flush(u, fd, &staged_at, &fill, false);
+		}
+		if (r == 0 && !direct)
+			r = write_at(fd, p, left, offset + (off_t)(size - left));
+		if (r < 0)
+			return entry_errno(u, r, entry, "write", err);
 		*written += size;
 		if (offset + (int64_t)size > end)
 			end = offset + (int64_t)size;
+	}
+	if (direct) {
+		int r = stage_flush(u, fd, &staged_at, &fill, true);
+		if (r < 0)
+			return entry_errno(u, r, entry, "write", err);
 	}
 	/* Sparse files end in a hole that no block covers. */
 	int64_t want = archive_entry_size(e);
@@ -620,6 +707,7 @@ static void unpacker_free(struct unpacker *u)
 	tdestroy(u->created, free);
 	tree_content_free(u->contents);
 	sha256_free(u->content);
+	free(u->stage);
 	for (size_t i = 0; i < u->n_dirs; i++)
 		free(u->dirs[i].path);
 	free(u->dirs);

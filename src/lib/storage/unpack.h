@@ -28,6 +28,10 @@ struct unpack_options {
 	/* Hash regular files as they are written, into unpack_result.contents,
 	 * so that a tree summary need not read them back. */
 	bool hash_contents;
+	/* Write big files around the page cache (O_DIRECT, where the file
+	 * system takes it): the layer is flushed to disk before it is used
+	 * anyway, and copying it into memory first costs more than the disk. */
+	bool direct_io;
 };
 
 struct unpack_result {
