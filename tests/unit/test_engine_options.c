@@ -81,6 +81,17 @@ TEST(restart_policies_and_signals)
 	ASSERT_TRUE(opt_parse_signal("SIGNOPE", "--stop-signal", &sig, NULL) < 0);
 	ASSERT_TRUE(opt_parse_signal("0", "--stop-signal", &sig, NULL) < 0);
 	ASSERT_TRUE(opt_parse_signal("99", "--stop-signal", &sig, NULL) < 0);
+	/* the ends of the real-time range, and past them (no overflow on the
+	 * way: the fuzzer found RTMIN+ with 50 digits) */
+	ASSERT_EQ(0, opt_parse_signal("RTMAX-0", "--stop-signal", &sig, NULL));
+	ASSERT_EQ(SIGRTMAX, sig);
+	ASSERT_EQ(0, opt_parse_signal("RTMIN+0", "--stop-signal", &sig, NULL));
+	ASSERT_EQ(SIGRTMIN, sig);
+	ASSERT_TRUE(opt_parse_signal("RTMIN+", "--stop-signal", &sig, NULL) < 0);
+	ASSERT_TRUE(opt_parse_signal("RTMAX-99", "--stop-signal", &sig, NULL) < 0);
+	ASSERT_TRUE(opt_parse_signal("RTMIN+11111111111111111111111111111111111111111111111", "--stop-signal",
+				     &sig, NULL) < 0);
+	ASSERT_TRUE(opt_parse_signal("RTMAX-9223372036854775807", "--stop-signal", &sig, NULL) < 0);
 }
 
 TEST(env_files_and_labels)

@@ -246,12 +246,14 @@ int signal_from_name(const char *name)
 	}
 	if (strncasecmp(s, "RTMIN+", 6) == 0) {
 		n = strtol(s + 6, &end, 10);
-		if (*end == '\0' && n >= 0 && SIGRTMIN + n <= SIGRTMAX)
+		/* n is compared with the range's width, never added first: a huge
+		 * n must not overflow. */
+		if (*end == '\0' && s[6] && n >= 0 && n <= SIGRTMAX - SIGRTMIN)
 			return SIGRTMIN + (int)n;
 	}
 	if (strncasecmp(s, "RTMAX-", 6) == 0) {
 		n = strtol(s + 6, &end, 10);
-		if (*end == '\0' && n >= 0 && SIGRTMAX - n >= SIGRTMIN)
+		if (*end == '\0' && s[6] && n >= 0 && n <= SIGRTMAX - SIGRTMIN)
 			return SIGRTMAX - (int)n;
 	}
 	return -1;
