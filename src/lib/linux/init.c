@@ -133,7 +133,7 @@ static int setup_rootfs(struct init_plan *p, struct init_error *e)
 {
 	const struct oci_config *c = p->config;
 	bool in_userns = p->in_userns;
-	_cleanup_(rootfs_release_null) struct null_mounts nulls = {0};
+	_cleanup_(rootfs_release_null) struct null_mounts nulls = {.fd = -1};
 	int r = rootfs_prepare_null(c, &nulls, e);
 	if (r < 0)
 		return r;

@@ -129,32 +129,23 @@ static int open_checked_null(const char *path, const char *whose, struct init_er
 
 int rootfs_prepare_null(const struct oci_config *c, struct null_mounts *out, struct init_error *e)
 {
-	*out = (struct null_mounts){0};
-	size_t n = 0;
-	while (c->linux_.masked_paths[n])
-		n++;
-	if (n == 0 || !mount_have_new_api())
+	*out = (struct null_mounts){.fd = -1};
+	if (!c->linux_.masked_paths[0] || !mount_have_new_api())
 		return 0;
 	_cleanup_close_ int null = open_checked_null("/dev/null", "the host's", e);
 	if (null < 0)
 		return null;
-	if (!(out->fds = calloc(n, sizeof(int))))
-		return init_fail(e, ENOMEM, "linux.maskedPaths");
-	for (; out->n < n; out->n++) {
-		out->fds[out->n] = (int)syscall(SYS_open_tree, null, "",
-						OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-		if (out->fds[out->n] < 0)
-			return init_fail(e, errno, "linux.maskedPaths: copy the host's /dev/null");
-	}
+	out->fd = (int)syscall(SYS_open_tree, null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (out->fd < 0)
+		return init_fail(e, errno, "linux.maskedPaths: copy the host's /dev/null");
 	return 0;
 }
 
 void rootfs_release_null(struct null_mounts *m)
 {
-	for (size_t i = m->used; i < m->n; i++)
-		close(m->fds[i]);
-	free(m->fds);
-	*m = (struct null_mounts){0};
+	if (m->fd >= 0)
+		close(m->fd);
+	*m = (struct null_mounts){.fd = -1};
 }
 
 /* Masked paths are resolved inside the root, symlinks included (a masked
@@ -179,8 +170,18 @@ static int mask_path(int rootfd, struct null_mounts *nulls, const char *path, st
 	/* A copy of the host's null device made before the pivot; never the
 	 * container's /dev/null unchecked, which the container's files decide
 	 * (CVE-2025-31133: a symlink there would bind its target instead). */
-	if (nulls->used < nulls->n) {
-		_cleanup_close_ int tree = nulls->fds[nulls->used++];
+	if (nulls->fd >= 0 && !nulls->attached) {
+		if (move_mount(nulls->fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+		    0)
+			return init_fail(e, errno, "linux.maskedPaths: mask %s", path);
+		nulls->attached = true;
+		return 0;
+	}
+	if (nulls->fd >= 0) {
+		_cleanup_close_ int tree = (int)syscall(SYS_open_tree, nulls->fd, "",
+							OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (tree < 0)
+			return init_fail(e, errno, "linux.maskedPaths: copy the null device for %s", path);
 		if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 			return init_fail(e, errno, "linux.maskedPaths: mask %s", path);
 		return 0;

@@ -19,15 +19,19 @@ int rootfs_prepare(const struct oci_config *c, const char *rootfs, struct init_e
  * chroot when no_pivot) and detach the old root. The cwd ends at "/". */
 int rootfs_pivot(int rootfd, bool no_pivot, struct init_error *e);
 
-/* Copies of the host's null device for the masked files. */
+/* The host's null device for the masked files. */
 struct null_mounts {
-	int *fds; /* detached mounts (open_tree clones) */
-	size_t n, used;
+	int fd;        /* an open_tree clone; -1: none (old mount API) */
+	bool attached; /* fd is mounted over a masked file, so it is cloned from */
 };
 
 /* Before the pivot: one detached copy of the host's /dev/null (checked to be
- * the null device) per masked path. Without the new mount API there are
- * none, and masked files get the container's /dev/null after the same check.
+ * the null device) when there are masked paths. The first masked file gets
+ * it; the others get clones of that mount, made after the pivot from an
+ * attached mount (a detached one cannot be cloned once the old root is gone).
+ * One copy instead of one per path: every detached mount closed unused costs
+ * the kernel an RCU grace period. Without the new mount API there is none,
+ * and masked files get the container's /dev/null after the same check.
  * Release with rootfs_release_null(). */
 int rootfs_prepare_null(const struct oci_config *c, struct null_mounts *out, struct init_error *e);
 void rootfs_release_null(struct null_mounts *m);
