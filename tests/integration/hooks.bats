@@ -72,13 +72,15 @@ hook() {
 }
 
 @test "a hook that outlives its timeout is killed and fails create" {
-	update_config '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
+	# an unusual length, matched whole: no other process of the machine is
+	# taken for the hook
+	update_config '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "29.75"], "timeout": 1}]}'
 	SECONDS=0
 	run cellrt create --bundle "$BUNDLE" "$CID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"hooks.createRuntime[0] /bin/sleep: timed out after 1 s"* ]]
 	[ "$SECONDS" -lt 10 ]
-	! pgrep -f "sleep 30"
+	! pgrep -fx "sleep 29.75"
 }
 
 @test "a failing poststart hook only warns; the container runs on" {
