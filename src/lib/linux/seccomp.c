@@ -1,5 +1,6 @@
 #include "seccomp.h"
 
+#include "dynlib/seccomp.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,7 +8,6 @@
 #include <linux/seccomp.h>
 #include <math.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>

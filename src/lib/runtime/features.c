@@ -1,7 +1,7 @@
 #include "features.h"
 
+#include "dynlib/seccomp.h"
 #include <errno.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
