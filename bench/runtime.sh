@@ -29,29 +29,55 @@ inns() {
 	unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; '"$1"
 }
 
-median_ms() { # hyperfine's JSON → median in ms
-	jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$1"
-}
-
-printf '%s\n' "runtime benchmarks on $(uname -r), $(nproc) cores, $(date -u +%Y-%m-%d); $N runs each"
+ROUNDS=${BENCH_ROUNDS:-5}
+printf '%s\n' "runtime benchmarks on $(uname -r), $(nproc) cores, $(date -u +%Y-%m-%d); $N runs each, in $ROUNDS interleaved rounds"
 rows="$work/rows"
 : >"$rows"
+
+# time_round NAME METRIC MODE CMD: one round of CMD (N/ROUNDS runs), its times (ms)
+# appended to $work/NAME-METRIC.times. The runtimes take turns round by
+# round, so that a drift of the machine (page cache, the file system's
+# allocator after many deletions) weighs on all of them alike. MODE -N runs
+# CMD directly; "shell" through hyperfine's shell, whose own start it
+# subtracts (for commands joined with &&).
+per_round=$(( (N + ROUNDS - 1) / ROUNDS ))
+time_round() {
+	mode=$3
+	[ "$mode" = shell ] && mode=""
+	inns "hyperfine $mode --style none --warmup 2 --runs $per_round --export-json $work/round.json '$4'" >/dev/null
+	jq -r '.results[0].times[] * 1000' "$work/round.json" >>"$work/$1-$2.times"
+}
+median_of() { # the median of a file of numbers, two decimals
+	sort -n "$1" | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f\n", m }'
+}
+
+# a sleeping container per runtime for exec
+for rt in $runtimes; do
+	name=${rt%%:*}
+	bin=${rt#*:}
+	inns "$bin --root $work/state-$name run -d --bundle $work/sleeper x </dev/null >/dev/null 2>&1"
+done
+for round in $(seq "$ROUNDS"); do
+	for rt in $runtimes; do
+		name=${rt%%:*}
+		bin=${rt#*:}
+		root="$work/state-$name"
+		# run: sequential
+		time_round "$name" run -N "$bin --root $root run --bundle $work/bundle b"
+		# create + start + delete
+		time_round "$name" csd shell "$bin --root $root create --bundle $work/bundle c </dev/null >/dev/null 2>&1 && $bin --root $root start c && $bin --root $root delete -f c"
+		# exec into the running container
+		time_round "$name" exec -N "$bin --root $root exec x /bin/true"
+	done
+done
 for rt in $runtimes; do
 	name=${rt%%:*}
 	bin=${rt#*:}
 	root="$work/state-$name"
-	# run: sequential, median
-	inns "hyperfine -N --style none --warmup 3 --runs $N --export-json $work/$name-run.json '$bin --root $root run --bundle $work/bundle b'" >/dev/null
-	run=$(median_ms "$work/$name-run.json")
-	# create + start + delete, median
-	inns "hyperfine --style none --warmup 3 --runs $N --export-json $work/$name-csd.json \
-		'$bin --root $root create --bundle $work/bundle c </dev/null >/dev/null 2>&1 && $bin --root $root start c && $bin --root $root delete -f c'" >/dev/null
-	csd=$(median_ms "$work/$name-csd.json")
-	# exec into a running container, median
-	inns "$bin --root $root run -d --bundle $work/sleeper x </dev/null >/dev/null 2>&1"
-	inns "hyperfine -N --style none --warmup 3 --runs $N --export-json $work/$name-exec.json '$bin --root $root exec x /bin/true'" >/dev/null
-	exec_ms=$(median_ms "$work/$name-exec.json")
 	inns "$bin --root $root delete -f x >/dev/null 2>&1"
+	run=$(median_of "$work/$name-run.times")
+	csd=$(median_of "$work/$name-csd.times")
+	exec_ms=$(median_of "$work/$name-exec.times")
 	# many at once: wall time for CONCURRENT detached containers to start
 	conc=$(inns "s=\$(date +%s%N); for i in \$(seq $CONCURRENT); do $bin --root $root run -d --bundle $work/sleeper p\$i </dev/null >/dev/null 2>&1 & done; wait; e=\$(date +%s%N); \
 		for i in \$(seq $CONCURRENT); do $bin --root $root delete -f p\$i >/dev/null 2>&1; done; echo \$(( (e - s) / 1000000 ))")

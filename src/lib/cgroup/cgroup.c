@@ -128,16 +128,18 @@ int cgroup_detect_layout(enum cgroup_layout *out, cell_error **err)
 }
 
 /* The caller's own cgroup in the hierarchy with these v1 controllers, or in
- * the unified one (controllers NULL), from /proc/self/cgroup. */
-static char *own_cgroup(const char *controllers)
+ * the unified one (controllers NULL), from self (the text of
+ * /proc/self/cgroup, read once for all hierarchies). */
+static char *own_cgroup(const char *self, const char *controllers)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-	if (!f)
+	if (!self)
 		return NULL;
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\n")] = '\0';
+	for (const char *next = self; *next;) {
+		const char *end = strchrnul(next, '\n');
+		_cleanup_free_ char *line = strndup(next, (size_t)(end - next));
+		next = *end ? end + 1 : end;
+		if (!line)
+			return NULL;
 		char *c1 = strchr(line, ':');
 		if (!c1)
 			continue;
@@ -213,6 +215,9 @@ int cgroup_resolve(const char *cgroups_path, const char *id, struct cgroup **out
 		return cell_error_set(err, ENOMEM, "out of memory");
 	}
 	bool v1 = false, v2 = false;
+	_cleanup_free_ char *self = NULL;
+	if (want[0] != '/' && read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &self, NULL) < 0)
+		self = NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct cgroup_dir *d = &cg->dirs[cg->n_dirs];
 		if (h[i].unified)
@@ -232,7 +237,7 @@ int cgroup_resolve(const char *cgroups_path, const char *id, struct cgroup **out
 		if (want[0] == '/') {
 			d->path = path_normalize(want);
 		} else {
-			_cleanup_free_ char *own = own_cgroup(d->unified ? NULL : d->controllers);
+			_cleanup_free_ char *own = own_cgroup(self, d->unified ? NULL : d->controllers);
 			d->path = join_cgroup_path(own ? own : "/", want);
 		}
 		if (!d->path) {
