@@ -164,6 +164,10 @@ start_receiver() {
 	[[ "$output" == *"40 120"* ]]
 	[[ "$output" == *"ptyrun: status 6"* ]]
 	[[ "$output" == *"ptyrun: termios restored"* ]]
+	# the size is there before the process runs: its very first question
+	run on_tty --size 41x121 -- exec -t "$CID" stty size
+	echo "$output"
+	[ "${lines[0]//$'\r'/}" = "41 121" ]
 	start_receiver --send 'x\r'
 	cellrt exec -t -d --console-socket "$SOCK" "$CID" sh -c 'tty; read x; echo "exec got $x"'
 	wait "$RECEIVER"

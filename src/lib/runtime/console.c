@@ -83,6 +83,14 @@ static void copy_size(struct console_proxy *p)
 		ioctl(p->master, TIOCSWINSZ, &ws);
 }
 
+void console_size_from_user(int master)
+{
+	struct console_proxy p;
+	console_proxy_init(&p);
+	p.master = master;
+	copy_size(&p);
+}
+
 int console_proxy_start(struct console_proxy *p, int master, bool keep_size, cell_error **err)
 {
 	p->master = master;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -48,6 +49,7 @@ struct exec_run {
 	pid_t pid;   /* the process */
 	int pidfd;
 	int console_fd;
+	bool size_from_user; /* proc's console size is the user's terminal's */
 };
 
 static void exec_release(struct exec_run *x)
@@ -266,6 +268,18 @@ static int build_process(struct exec_run *x, cell_error **err)
 	r = oci_process_parse(p, "process", &x->proc, err);
 	if (r < 0 && o->process_file)
 		return cell_error_prefix(err, "--process %s", o->process_file);
+	/* A terminal proxied to ours starts with our size, set by the process's
+	 * side before it runs: it may ask at once (the proxy follows changes). */
+	struct winsize ws;
+	if (r == 0 && x->proc->terminal && !x->proc->has_console_size && !o->detach && !o->console_socket &&
+	    ((ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row) ||
+	     (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row)) &&
+	    ws.ws_col) {
+		x->proc->console_height = ws.ws_row;
+		x->proc->console_width = ws.ws_col;
+		x->proc->has_console_size = true;
+		x->size_from_user = true;
+	}
 	return r;
 }
 
@@ -543,7 +557,8 @@ static int after_start(struct exec_run *x, const sigset_t *mask, int *exit_statu
 	_cleanup_console_proxy_ struct console_proxy proxy;
 	console_proxy_init(&proxy);
 	if (x->console_fd >= 0) {
-		r = console_proxy_start(&proxy, TAKE_FD(x->console_fd), x->proc->has_console_size, err);
+		r = console_proxy_start(&proxy, TAKE_FD(x->console_fd),
+					x->proc->has_console_size && !x->size_from_user, err);
 		if (r < 0)
 			return r;
 	}
