@@ -161,3 +161,15 @@ int cli_dispatch(const char *group, const struct command *table, size_t n, const
 		}
 	return cli_usage_error(group, "unknown command \"%s\"", argv[1]);
 }
+
+int cli_stop_time(const char *cmd, const char *arg, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	/* a year at most: anything longer is a typo, and must not wrap an int */
+	if (!*arg || *end || errno || v < 0 || v > 86400L * 365)
+		return cli_usage_error(cmd, "--time \"%s\": must be seconds (0 to a year)", arg);
+	*out = (int)v;
+	return 0;
+}

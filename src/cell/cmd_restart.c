@@ -17,14 +17,10 @@ int cmd_restart(const struct global_opts *g, int argc, char **argv)
 	int o;
 	while ((o = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
 		switch (o) {
-		case 't': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || v < 0)
-				return cli_usage_error("restart", "--time \"%s\": must be seconds", optarg);
-			timeout = (int)v;
+		case 't':
+			if (cli_stop_time("restart", optarg, &timeout) != 0)
+				return EXIT_CELL_FAILED;
 			break;
-		}
 		case 'h':
 			cli_print_help("restart", "CONTAINER...", "Restart containers (stop, then start).",
 				       "  -t, --time N   seconds to wait before SIGKILL (default: the "

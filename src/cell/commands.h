@@ -40,6 +40,10 @@ void cli_print_help(const char *cmd, const char *args, const char *summary, cons
 /* Open the store the global flags select. */
 int cli_open_store(const struct global_opts *g, struct image_store **out, cell_error **err);
 
+/* -t/--time of stop and restart: seconds before SIGKILL, 0 to a year.
+ * Returns 0, or the usage error's exit status (the message is printed). */
+int cli_stop_time(const char *cmd, const char *arg, int *out);
+
 /* Open the engine (the store, the run directory, the runtime). */
 int cli_open_engine(const struct global_opts *g, struct engine **out, cell_error **err);
 

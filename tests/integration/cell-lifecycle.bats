@@ -55,6 +55,16 @@ bats_require_minimum_version 1.5.0
 	cell stop -t 0 r
 	cell restart r
 	[ "$(ctr_status r)" = running ]
+	# a time that is not seconds, or would wrap: refused, nothing done
+	for cmd in stop restart; do
+		for t in -1 99999999999 1s ""; do
+			run cell "$cmd" -t "$t" r
+			[ "$status" -eq 125 ]
+			[[ "$output" == *"$cmd: --time \"$t\": must be seconds (0 to a year)"* ]]
+		done
+	done
+	[ "$(ctr_status r)" = running ]
+	[ "$(host_pid_of r)" != "$pid2" ]
 }
 
 @test "rm refuses a running container without -f; -f kills it; -v takes its anonymous volumes" {
