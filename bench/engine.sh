@@ -10,6 +10,7 @@
 # most half of conmon's.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/trash.inc"
 N=${BENCH_N:-30}
 IDLE=${BENCH_IDLE:-10}
 work=$(mktemp -d /tmp/cell-bench-engine.XXXXXX)
@@ -39,7 +40,7 @@ cleanup() {
 	grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 	$PODMAN system reset -f >/dev/null 2>&1 || true
 	cgroup_dirs | comm -13 "$work/cgroups.before" - | sort -r | xargs -r rmdir 2>/dev/null || true
-	rm -rf "$work"
+	remove_work "$work"
 }
 trap cleanup EXIT
 

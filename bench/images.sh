@@ -9,6 +9,7 @@
 # BENCH_RUNS (default 5) runs of each; the medians are compared.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/trash.inc"
 cell=$top/build/cell
 unpack=$top/build/bench/cell-bench-unpack
 runs=${BENCH_RUNS:-5}
@@ -23,7 +24,7 @@ cleanup() {
 	for m in $(awk -v w="$work" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		umount -l "$m" 2>/dev/null || true
 	done
-	rm -rf "$work"
+	remove_work "$work"
 }
 trap cleanup EXIT INT TERM
 

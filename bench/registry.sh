@@ -13,6 +13,7 @@
 # /var/tmp/cell-bench-cache); the image is built and pushed by this script.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/trash.inc"
 cell=$top/build/cell
 runs=${BENCH_RUNS:-5}
 cache=${BENCH_CACHE:-/var/tmp/cell-bench-cache}
@@ -35,7 +36,7 @@ cleanup() {
 	for m in $(awk -v w="$work" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		umount -l "$m" 2>/dev/null || true
 	done
-	rm -rf "$work"
+	remove_work "$work"
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM

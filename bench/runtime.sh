@@ -9,10 +9,11 @@
 # because crun 1.8 refuses 1.2.0.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/trash.inc"
 N=${BENCH_N:-100}
 CONCURRENT=${BENCH_CONCURRENT:-50}
 work=$(mktemp -d /tmp/cell-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'remove_work "$work"' EXIT
 
 cellrt="$top/build/cellrt"
 runtimes="cellrt:$cellrt crun:$(command -v crun) runc:$(command -v runc)"
