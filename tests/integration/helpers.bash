@@ -27,9 +27,13 @@ helper_bin() {
 }
 
 # A new bundle in $BUNDLE with the default spec, no terminal, a writable
-# root (tests leave marks in it), running `true`.
+# root (tests leave marks in it), running `true`. Called again within a
+# test, it first removes the bundle it made before.
 setup_bundle() {
 	ensure_rootfs
+	if [ -n "${BUNDLE:-}" ]; then
+		teardown_bundle || return 1
+	fi
 	BUNDLE=$(mktemp -d /tmp/cell-test.XXXXXX)
 	STATE=$(mktemp -d /tmp/cell-state.XXXXXX)
 	# Reachable by the ids a user namespace maps container root to.
@@ -112,6 +116,11 @@ teardown_bundle() {
 			leftovers="$leftovers cgroups:$cg"
 			echo "$cg" | xargs -r rmdir 2>/dev/null || true
 		fi
+	fi
+	# a network namespace the test made with ip netns (NETNS), whether or
+	# not the test got as far as deleting it
+	if [ -n "${NETNS:-}" ] && [ -e "/run/netns/$NETNS" ]; then
+		ip netns del "$NETNS" 2>/dev/null || leftovers="$leftovers netns:$NETNS"
 	fi
 	rm -rf "${BUNDLE:-/nonexistent}" "${STATE:-/nonexistent}"
 	if [ -n "$leftovers" ]; then

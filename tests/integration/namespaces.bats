@@ -77,13 +77,15 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 }
 
 @test "joining a network namespace made by ip netns" {
-	ns="cell-test-$$"
+	NETNS="cell-test-$$"
+	ns=$NETNS
 	ip netns add "$ns"
 	want=$(ip netns exec "$ns" readlink /proc/self/ns/net)
 	update_config --arg p "/var/run/netns/$ns" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
 	set_cmd 'readlink /proc/self/ns/net'
 	run cellrt run --bundle "$BUNDLE" "$CID"
 	ip netns del "$ns"
+	[ ! -e "/run/netns/$ns" ]
 	[ "$output" = "$want" ]
 	[ "$want" != "$(readlink /proc/self/ns/net)" ]
 }
