@@ -44,9 +44,17 @@ static void sweep_scratch(const char *prefix)
 		closedir(d);
 }
 
+/* At the end of a run (libFuzzer exits through exit()), the scratch tree
+ * goes too; a crash leaves it for the next run's sweep. */
+static void remove_scratch(void)
+{
+	remove_tree_at(AT_FDCWD, top);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (topfd < 0) {
+		atexit(remove_scratch);
 		sweep_scratch("cell-fuzz-unpack-");
 		snprintf(top, sizeof(top), "/tmp/cell-fuzz-unpack-%d", (int)getpid());
 		remove_tree_at(AT_FDCWD, top);
