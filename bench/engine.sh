@@ -10,7 +10,7 @@
 # most half of conmon's.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/bench/trash.inc"
+. "$top/bench/common.inc"
 N=${BENCH_N:-30}
 IDLE=${BENCH_IDLE:-10}
 work=$(mktemp -d /tmp/cell-bench-engine.XXXXXX)

@@ -9,7 +9,7 @@
 # BENCH_RUNS (default 5) runs of each; the medians are compared.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/bench/trash.inc"
+. "$top/bench/common.inc"
 cell=$top/build/cell
 unpack=$top/build/bench/cell-bench-unpack
 runs=${BENCH_RUNS:-5}
@@ -36,25 +36,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "building the test image (no registry: busybox-static and generated data)"
 "$top/scripts/busybox-rootfs.sh" "$work/rootfs"
 tar -C "$work/rootfs" --numeric-owner -cf "$work/l1.tar" .
-mkdir -p "$work/g2/data" "$work/g3/opt/small"
-i=0
-while [ $i -lt 600 ]; do
-	head -c 250000 /dev/urandom >"$work/g2/data/f$i"
-	i=$((i + 1))
-done
-i=0
-while [ $i -lt 25 ]; do
-	head -c 5000000 /dev/urandom >"$work/g3/opt/big$i"
-	i=$((i + 1))
-done
-i=0
-while [ $i -lt 2000 ]; do
-	echo "small file $i" >"$work/g3/opt/small/s$i"
-	i=$((i + 1))
-done
-tar -C "$work/g2" --numeric-owner -cf "$work/l2.tar" .
-tar -C "$work/g3" --numeric-owner -cf "$work/l3.tar" .
-rm -rf "$work/rootfs" "$work/g2" "$work/g3"
+data_layers "$work" 600 25
+rm -rf "$work/rootfs"
 python3 "$top/tests/integration/make-archive.py" "$work/image.tar" localhost/bench:1 \
 	"$work/l1.tar" "$work/l2.tar" "$work/l3.tar"
 size=$(stat -c %s "$work/image.tar")

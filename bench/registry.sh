@@ -13,7 +13,7 @@
 # /var/tmp/cell-bench-cache); the image is built and pushed by this script.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/bench/trash.inc"
+. "$top/bench/common.inc"
 cell=$top/build/cell
 runs=${BENCH_RUNS:-5}
 cache=${BENCH_CACHE:-/var/tmp/cell-bench-cache}
@@ -62,25 +62,7 @@ fi
 # 2. Two data layers: incompressible files (what compresses badly is what
 # a registry moves most of) and many small text files.
 echo "building the test image (minbase + two generated data layers)"
-mkdir -p "$work/g2/data" "$work/g3/opt/small"
-i=0
-while [ $i -lt 240 ]; do
-	head -c 250000 /dev/urandom >"$work/g2/data/f$i"
-	i=$((i + 1))
-done
-i=0
-while [ $i -lt 9 ]; do
-	head -c 5000000 /dev/urandom >"$work/g3/opt/big$i"
-	i=$((i + 1))
-done
-i=0
-while [ $i -lt 2000 ]; do
-	echo "small file $i" >"$work/g3/opt/small/s$i"
-	i=$((i + 1))
-done
-tar -C "$work/g2" --numeric-owner -cf "$work/l2.tar" .
-tar -C "$work/g3" --numeric-owner -cf "$work/l3.tar" .
-rm -rf "$work/g2" "$work/g3"
+data_layers "$work" 240 9
 python3 "$top/tests/integration/make-archive.py" "$work/image.tar" localhost/bench:1 \
 	"$cache/minbase-bookworm.tar" "$work/l2.tar" "$work/l3.tar"
 unpacked=$(($(stat -c %s "$cache/minbase-bookworm.tar") + $(stat -c %s "$work/l2.tar") + $(stat -c %s "$work/l3.tar")))

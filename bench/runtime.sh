@@ -9,7 +9,7 @@
 # because crun 1.8 refuses 1.2.0.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/bench/trash.inc"
+. "$top/bench/common.inc"
 N=${BENCH_N:-100}
 CONCURRENT=${BENCH_CONCURRENT:-50}
 work=$(mktemp -d /tmp/cell-bench.XXXXXX)

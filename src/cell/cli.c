@@ -173,3 +173,16 @@ int cli_stop_time(const char *cmd, const char *arg, int *out)
 	*out = (int)v;
 	return 0;
 }
+
+int cli_each_container(struct engine *e, char *const *names, size_t n, cli_container_fn fn, void *ctx)
+{
+	int status = 0;
+	for (size_t i = 0; i < n; i++) {
+		cell_error *err = NULL;
+		if (fn(e, names[i], ctx, &err) < 0)
+			status = cli_fail(err);
+		else
+			printf("%s\n", names[i]);
+	}
+	return status;
+}

@@ -6,6 +6,11 @@
 #include "engine/lifecycle.h"
 #include "engine/options.h"
 
+static int kill_one(struct engine *e, const char *name, void *sig, cell_error **err)
+{
+	return engine_kill(e, name, *(int *)sig, err);
+}
+
 int cmd_kill(const struct global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -35,14 +40,5 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv)
 	_cleanup_engine_ struct engine *e = NULL;
 	if (cli_open_engine(g, &e, &err) < 0)
 		return cli_fail(err);
-	int status = 0;
-	for (int i = optind; i < argc; i++) {
-		if (engine_kill(e, argv[i], sig, &err) < 0) {
-			status = cli_fail(err);
-			err = NULL;
-			continue;
-		}
-		printf("%s\n", argv[i]);
-	}
-	return status;
+	return cli_each_container(e, argv + optind, (size_t)(argc - optind), kill_one, &sig);
 }

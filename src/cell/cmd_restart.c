@@ -6,6 +6,17 @@
 #include "engine/launch.h"
 #include "engine/lifecycle.h"
 
+static int restart_one(struct engine *e, const char *name, void *timeout, cell_error **err)
+{
+	char id[CTR_ID_LEN + 1];
+	struct launch_request lr = {0};
+	struct launch_result res;
+	int r = ctr_resolve(e, name, id, err);
+	if (r == 0)
+		r = engine_stop(e, id, *(int *)timeout, err);
+	return r < 0 ? r : engine_launch(e, id, &lr, &res, err);
+}
+
 int cmd_restart(const struct global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -36,18 +47,5 @@ int cmd_restart(const struct global_opts *g, int argc, char **argv)
 	_cleanup_engine_ struct engine *e = NULL;
 	if (cli_open_engine(g, &e, &err) < 0)
 		return cli_fail(err);
-	int status = 0;
-	for (int i = optind; i < argc; i++) {
-		char id[CTR_ID_LEN + 1];
-		struct launch_request lr = {0};
-		struct launch_result res;
-		if (ctr_resolve(e, argv[i], id, &err) < 0 || engine_stop(e, id, timeout, &err) < 0 ||
-		    engine_launch(e, id, &lr, &res, &err) < 0) {
-			status = cli_fail(err);
-			err = NULL;
-			continue;
-		}
-		printf("%s\n", argv[i]);
-	}
-	return status;
+	return cli_each_container(e, argv + optind, (size_t)(argc - optind), restart_one, &timeout);
 }

@@ -1,8 +1,22 @@
 /* cell rm [-f] [-v] CONTAINER... */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "commands.h"
 #include "engine/lifecycle.h"
+
+struct rm_flags {
+	bool force, volumes;
+};
+
+static int rm_one(struct engine *e, const char *name, void *flags, cell_error **err)
+{
+	const struct rm_flags *f = flags;
+	char id[CTR_ID_LEN + 1];
+	int r = ctr_resolve(e, name, id, err);
+	return r < 0 ? r : engine_remove(e, id, f->force, f->volumes, err);
+}
 
 int cmd_rm(const struct global_opts *g, int argc, char **argv)
 {
@@ -42,30 +56,24 @@ int cmd_rm(const struct global_opts *g, int argc, char **argv)
 	_cleanup_engine_ struct engine *e = NULL;
 	if (cli_open_engine(g, &e, &err) < 0)
 		return cli_fail(err);
+	struct rm_flags flags = {.force = force, .volumes = volumes};
 	int status = 0;
 	if (all) {
 		struct ctr **v = NULL;
 		size_t n = 0;
 		if (ctr_list(e, &v, &n, &err) < 0)
 			return cli_fail(err);
-		for (size_t i = 0; i < n; i++) {
-			if (engine_remove(e, v[i]->id, force, volumes, &err) < 0) {
-				status = cli_fail(err);
-				err = NULL;
-				continue;
-			}
-			printf("%s\n", v[i]->id);
+		_cleanup_free_ char **ids = calloc(n ? n : 1, sizeof(char *));
+		if (!ids) {
+			ctr_list_free(v, n);
+			cell_error_set(&err, ENOMEM, "out of memory");
+			return cli_fail(err);
 		}
+		for (size_t i = 0; i < n; i++)
+			ids[i] = v[i]->id;
+		status = cli_each_container(e, ids, n, rm_one, &flags);
 		ctr_list_free(v, n);
 	}
-	for (int i = optind; i < argc; i++) {
-		char id[CTR_ID_LEN + 1];
-		if (ctr_resolve(e, argv[i], id, &err) < 0 || engine_remove(e, id, force, volumes, &err) < 0) {
-			status = cli_fail(err);
-			err = NULL;
-			continue;
-		}
-		printf("%s\n", argv[i]);
-	}
-	return status;
+	int r = cli_each_container(e, argv + optind, (size_t)(argc - optind), rm_one, &flags);
+	return r ? r : status;
 }

@@ -5,6 +5,11 @@
 #include "commands.h"
 #include "engine/lifecycle.h"
 
+static int stop_one(struct engine *e, const char *name, void *timeout, cell_error **err)
+{
+	return engine_stop(e, name, *(int *)timeout, err);
+}
+
 int cmd_stop(const struct global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -37,14 +42,5 @@ int cmd_stop(const struct global_opts *g, int argc, char **argv)
 	_cleanup_engine_ struct engine *e = NULL;
 	if (cli_open_engine(g, &e, &err) < 0)
 		return cli_fail(err);
-	int status = 0;
-	for (int i = optind; i < argc; i++) {
-		if (engine_stop(e, argv[i], timeout, &err) < 0) {
-			status = cli_fail(err);
-			err = NULL;
-			continue;
-		}
-		printf("%s\n", argv[i]);
-	}
-	return status;
+	return cli_each_container(e, argv + optind, (size_t)(argc - optind), stop_one, &timeout);
 }

@@ -40,6 +40,13 @@ void cli_print_help(const char *cmd, const char *args, const char *summary, cons
 /* Open the store the global flags select. */
 int cli_open_store(const struct global_opts *g, struct image_store **out, cell_error **err);
 
+/* What one of kill, stop, restart, rm does to the container called name. */
+typedef int (*cli_container_fn)(struct engine *e, const char *name, void *ctx, cell_error **err);
+/* fn on each of names[0..n), Docker's way: the name printed when it worked,
+ * the error when not, and on to the next. Returns 0, or the exit status of
+ * the last failure. */
+int cli_each_container(struct engine *e, char *const *names, size_t n, cli_container_fn fn, void *ctx);
+
 /* -t/--time of stop and restart: seconds before SIGKILL, 0 to a year.
  * Returns 0, or the usage error's exit status (the message is printed). */
 int cli_stop_time(const char *cmd, const char *arg, int *out);
