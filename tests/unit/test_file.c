@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,4 +58,47 @@ TEST(remove_tree_does_not_follow_symlinks)
 	ASSERT_EQ(0, faccessat(ofd, "keep", F_OK, 0));
 	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, outside));
 	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, "/tmp/does-not-exist-cell-test"));
+}
+
+static bool not_b(const char *name, void *skip)
+{
+	return strcmp(name, skip) != 0;
+}
+
+TEST(dir_names_sorted_filtered_and_large)
+{
+	char dir[64];
+	_cleanup_close_ int dfd = tmpdir(dir);
+	ASSERT_TRUE(dfd >= 0);
+	char **v = NULL;
+	size_t n = 99;
+	/* empty: an empty list, not NULL */
+	ASSERT_EQ(0, dir_names(dfd, NULL, NULL, true, &v, &n));
+	ASSERT_EQ(0, n);
+	ASSERT_TRUE(v != NULL && v[0] == NULL);
+	free(v);
+	/* more names than the first allocation holds, made out of order */
+	char name[16];
+	for (int i = 99; i >= 0; i--) {
+		snprintf(name, sizeof(name), "n%03d", i);
+		ASSERT_EQ(0, write_file_at(dfd, name, "", 0, 0600));
+	}
+	ASSERT_EQ(0, write_file_at(dfd, "b", "", 0, 0600));
+	ASSERT_EQ(0, dir_names(dfd, not_b, "b", true, &v, &n));
+	ASSERT_EQ(100, n);
+	ASSERT_STREQ("n000", v[0]);
+	ASSERT_STREQ("n099", v[99]);
+	ASSERT_TRUE(v[100] == NULL);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	/* unsorted and unfiltered: all 101, and dfd can be read again */
+	ASSERT_EQ(0, dir_names(dfd, NULL, NULL, false, &v, &n));
+	ASSERT_EQ(101, n);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	_cleanup_close_ int file = openat(dfd, "b", O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(-ENOTDIR, dir_names(file, NULL, NULL, false, &v, NULL));
+	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, dir));
 }

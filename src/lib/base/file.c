@@ -1,5 +1,6 @@
 #include "file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -135,6 +136,68 @@ int write_file_replace(int dirfd, const char *name, const void *buf, size_t len,
 int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
 {
 	return write_file_replace(dirfd, name, buf, len, mode, true);
+}
+
+static int by_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int dir_names(int dirfd, bool (*keep)(const char *name, void *ctx), void *ctx, bool sorted, char ***out,
+	      size_t *n_out)
+{
+	/* A duplicate: the DIR takes the fd it is given and would close the
+	 * caller's, and reading moves the shared offset, so start over. */
+	int dup = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dup < 0)
+		return -errno;
+	_cleanup_closedir_ DIR *d = fdopendir(dup);
+	if (!d) {
+		int r = -errno;
+		close(dup);
+		return r;
+	}
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int r = 0;
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (keep && !keep(de->d_name, ctx))
+			continue;
+		/* doubling, and room for the NULL: big directories (layers) too */
+		if (n + 1 >= cap) {
+			cap = cap ? cap * 2 : 32;
+			char **nv = realloc(v, cap * sizeof(char *));
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (!(v[n] = strdup(de->d_name))) {
+			r = -ENOMEM;
+			break;
+		}
+		v[++n] = NULL;
+	}
+	if (r == 0 && errno)
+		r = -errno;
+	if (r == 0 && !v && !(v = calloc(1, sizeof(char *))))
+		r = -ENOMEM;
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return r;
+	}
+	if (sorted)
+		qsort(v, n, sizeof(char *), by_strcmp);
+	*out = v;
+	if (n_out)
+		*n_out = n;
+	return 0;
 }
 
 static int remove_children(int dfd, dev_t dev, int depth)

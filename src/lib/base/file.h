@@ -35,6 +35,14 @@ int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, 
  * leave neither (for records that do not outlive a boot anyway). */
 int write_file_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, bool durable);
 
+/* The names in the directory dirfd: "." and ".." left out, and those keep
+ * (when given) turns down; sorted by strcmp() when sorted. A NULL-terminated
+ * array, never NULL itself (free with strv_free()), its length in *n (n may
+ * be NULL). Returns 0 or a negative errno; a failing readdir() is an error,
+ * not a shorter list. dirfd stays open and where it was. */
+int dir_names(int dirfd, bool (*keep)(const char *name, void *ctx), void *ctx, bool sorted, char ***out,
+	      size_t *n);
+
 /* Remove dirfd/name and everything below it without following symlinks and
  * without crossing into other mounts. A missing name is not an error. */
 int remove_tree_at(int dirfd, const char *name);

@@ -11,6 +11,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/json.h"
 #include "base/path.h"
 #include "base/strv.h"
@@ -47,32 +48,6 @@ void engine_changes_free(struct change *v, size_t n)
 	for (size_t i = 0; v && i < n; i++)
 		free(v[i].path);
 	free(v);
-}
-
-static int sorted_names(int dfd, char ***out)
-{
-	int dup = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup < 0)
-		return -errno;
-	DIR *d = fdopendir(dup);
-	if (!d) {
-		close(dup);
-		return -errno;
-	}
-	_cleanup_strv_ char **v = NULL;
-	struct dirent *de;
-	int r = 0;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strv_push(&v, de->d_name) < 0)
-			r = -ENOMEM;
-	closedir(d);
-	if (r < 0)
-		return r;
-	if (!v && !(v = calloc(1, sizeof(char *))))
-		return -ENOMEM;
-	qsort(v, strv_length(v), sizeof(char *), (int (*)(const void *, const void *))strcmp);
-	*out = TAKE_PTR(v);
-	return 0;
 }
 
 static bool is_whiteout(const struct stat *st)
@@ -115,7 +90,7 @@ static int walk_upper(struct collector *c, int dfd, char *path, size_t plen, int
 	if (depth > MAX_DEPTH)
 		return -ELOOP;
 	_cleanup_strv_ char **names = NULL;
-	int r = sorted_names(dfd, &names);
+	int r = dir_names(dfd, NULL, NULL, true, &names, NULL);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; names[i]; i++) {
@@ -178,7 +153,7 @@ static int all_added(struct collector *c, int dfd, char *path, size_t plen, int 
 	if (depth > MAX_DEPTH)
 		return -ELOOP;
 	_cleanup_strv_ char **names = NULL;
-	int r = sorted_names(dfd, &names);
+	int r = dir_names(dfd, NULL, NULL, true, &names, NULL);
 	for (size_t i = 0; r == 0 && names[i]; i++) {
 		size_t nl = strlen(names[i]);
 		if (plen + nl + 2 >= PATH_MAX)
@@ -202,9 +177,9 @@ static int compare(struct collector *c, int a, int b, char *path, size_t plen, i
 	if (depth > MAX_DEPTH)
 		return -ELOOP;
 	_cleanup_strv_ char **na = NULL, **nb = NULL;
-	int r = sorted_names(a, &na);
+	int r = dir_names(a, NULL, NULL, true, &na, NULL);
 	if (r == 0)
-		r = sorted_names(b, &nb);
+		r = dir_names(b, NULL, NULL, true, &nb, NULL);
 	size_t i = 0, k = 0;
 	while (r == 0 && (na[i] || nb[k])) {
 		int cmp = !na[i] ? 1 : !nb[k] ? -1 : strcmp(na[i], nb[k]);

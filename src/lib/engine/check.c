@@ -30,27 +30,6 @@ static void note(char ***list, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int list_names(int dirfd, char ***out)
-{
-	int dup = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-	if (!d) {
-		if (dup >= 0)
-			close(dup);
-		return -errno;
-	}
-	_cleanup_strv_ char **v = NULL;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strv_push(&v, de->d_name);
-	closedir(d);
-	if (!v && !(v = calloc(1, sizeof(char *))))
-		return -ENOMEM;
-	*out = TAKE_PTR(v);
-	return 0;
-}
-
 static void remove_container(struct engine *e, const char *id, struct check_report *rep)
 {
 	cell_error *err = NULL;
@@ -112,7 +91,7 @@ static void check_container(struct engine *e, const char *id, bool repair, char 
 static void check_volumes(struct engine *e, bool repair, struct check_report *rep)
 {
 	_cleanup_strv_ char **all = NULL;
-	if (list_names(e->volumes_fd, &all) < 0)
+	if (dir_names(e->volumes_fd, NULL, NULL, false, &all, NULL) < 0)
 		return;
 	for (size_t i = 0; all[i]; i++) {
 		if (strncmp(all[i], ".tmp-", 5) == 0) {
@@ -146,7 +125,7 @@ static void check_volumes(struct engine *e, bool repair, struct check_report *re
 static void check_run(struct engine *e, bool repair, struct check_report *rep)
 {
 	_cleanup_strv_ char **runs = NULL, **states = NULL;
-	if (list_names(e->run_fd, &runs) == 0)
+	if (dir_names(e->run_fd, NULL, NULL, false, &runs, NULL) == 0)
 		for (size_t i = 0; runs[i]; i++) {
 			if (faccessat(e->containers_fd, runs[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 				continue;
@@ -157,7 +136,7 @@ static void check_run(struct engine *e, bool repair, struct check_report *rep)
 				     e->store->runroot, runs[i]);
 		}
 	_cleanup_close_ int rt = open(e->runtime_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rt >= 0 && list_names(rt, &states) == 0)
+	if (rt >= 0 && dir_names(rt, NULL, NULL, false, &states, NULL) == 0)
 		for (size_t i = 0; states[i]; i++) {
 			if (faccessat(e->containers_fd, states[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 				continue;

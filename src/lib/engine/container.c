@@ -97,28 +97,16 @@ static bool is_id(const char *s)
 
 /* The IDs of every container directory of the engine (storage's layer
  * records of containers that are not ours, if any, are skipped). */
+static bool id_entry(const char *name, void *unused)
+{
+	return is_id(name);
+}
+
 static int list_ids(struct engine *e, char ***out, cell_error **err)
 {
-	int dup = openat(e->containers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup < 0)
-		return cell_error_errno(err, errno, "list %s/containers", e->store->root);
-	DIR *d = fdopendir(dup);
-	if (!d) {
-		close(dup);
-		return cell_error_errno(err, errno, "list %s/containers", e->store->root);
-	}
-	_cleanup_strv_ char **v = NULL;
-	struct dirent *de;
-	int r = 0;
-	while ((de = readdir(d)))
-		if (is_id(de->d_name) && strv_push(&v, de->d_name) < 0)
-			r = cell_error_set(err, ENOMEM, "out of memory");
-	closedir(d);
+	int r = dir_names(e->containers_fd, id_entry, NULL, false, out, NULL);
 	if (r < 0)
-		return r;
-	if (!v && !(v = calloc(1, sizeof(char *))))
-		return cell_error_set(err, ENOMEM, "out of memory");
-	*out = TAKE_PTR(v);
+		return cell_error_errno(err, -r, "list %s/containers", e->store->root);
 	return 0;
 }
 

@@ -19,34 +19,16 @@
 
 #define TMP_PREFIX ".tmp-"
 
+/* Volumes by name, or (debris) what a killed create left behind. */
+static bool volume_entry(const char *name, void *debris)
+{
+	bool is_tmp = strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0;
+	return *(bool *)debris ? is_tmp : volume_name_valid(name);
+}
+
 static int list_dir(int dfd, bool debris, char ***out)
 {
-	int dup = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup < 0)
-		return -errno;
-	DIR *d = fdopendir(dup);
-	if (!d) {
-		close(dup);
-		return -errno;
-	}
-	_cleanup_strv_ char **v = NULL;
-	struct dirent *de;
-	int r = 0;
-	while ((de = readdir(d))) {
-		bool is_tmp = strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0;
-		if (debris ? !is_tmp : !volume_name_valid(de->d_name))
-			continue;
-		if (strv_push(&v, de->d_name) < 0)
-			r = -ENOMEM;
-	}
-	closedir(d);
-	if (r < 0)
-		return r;
-	if (!v && !(v = calloc(1, sizeof(char *))))
-		return -ENOMEM;
-	qsort(v, strv_length(v), sizeof(char *), (int (*)(const void *, const void *))strcmp);
-	*out = TAKE_PTR(v);
-	return 0;
+	return dir_names(dfd, volume_entry, &debris, true, out, NULL);
 }
 
 static int by_name(const void *a, const void *b)

@@ -904,38 +904,12 @@ int storage_layer_drop_ref(struct storage *s, const char *chain_id, const char *
 	return 0;
 }
 
-static int list_dir(int dfd, bool (*keep)(const char *), char ***out)
-{
-	int dup = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup < 0)
-		return -errno;
-	_cleanup_closedir_ DIR *d = fdopendir(dup);
-	if (!d) {
-		close(dup);
-		return -errno;
-	}
-	_cleanup_strv_ char **v = NULL;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (keep && !keep(de->d_name))
-			continue;
-		if (strv_push(&v, de->d_name) < 0)
-			return -ENOMEM;
-	}
-	if (!v && !(v = calloc(1, sizeof(char *))))
-		return -ENOMEM;
-	*out = TAKE_PTR(v);
-	return 0;
-}
-
 int storage_layer_refs(struct storage *s, const char *chain_id, char ***holders, cell_error **err)
 {
 	_cleanup_close_ int rfd = open_refs(s, chain_id, err);
 	if (rfd < 0)
 		return rfd;
-	int r = list_dir(rfd, NULL, holders);
+	int r = dir_names(rfd, NULL, NULL, false, holders, NULL);
 	if (r < 0)
 		return cell_error_errno(err, -r, "layer %s: references", chain_id);
 	return 0;
@@ -960,7 +934,7 @@ int storage_layer_remove(struct storage *s, const char *chain_id, cell_error **e
 	return 0;
 }
 
-static bool is_layer_name(const char *name)
+static bool is_layer_name(const char *name, void *unused)
 {
 	return digest_hex_valid(name);
 }
@@ -968,7 +942,7 @@ static bool is_layer_name(const char *name)
 int storage_layer_list(struct storage *s, char ***chain_ids, cell_error **err)
 {
 	_cleanup_strv_ char **names = NULL;
-	int r = list_dir(s->layersfd, is_layer_name, &names);
+	int r = dir_names(s->layersfd, is_layer_name, NULL, false, &names, NULL);
 	if (r < 0)
 		return cell_error_errno(err, -r, "list %s/layers", s->root);
 	for (size_t i = 0; names[i]; i++) {
@@ -982,7 +956,7 @@ int storage_layer_list(struct storage *s, char ***chain_ids, cell_error **err)
 	return 0;
 }
 
-static bool is_debris(const char *name)
+static bool is_debris(const char *name, void *unused)
 {
 	return strncmp(name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) == 0;
 }
@@ -990,7 +964,8 @@ static bool is_debris(const char *name)
 int storage_list_debris(struct storage *s, char ***names, cell_error **err)
 {
 	_cleanup_strv_ char **v = NULL, **l = NULL, **c = NULL;
-	if (list_dir(s->layersfd, is_debris, &l) < 0 || list_dir(s->containersfd, is_debris, &c) < 0)
+	if (dir_names(s->layersfd, is_debris, NULL, false, &l, NULL) < 0 ||
+	    dir_names(s->containersfd, is_debris, NULL, false, &c, NULL) < 0)
 		return cell_error_errno(err, errno, "list %s", s->root);
 	for (size_t i = 0; l[i]; i++) {
 		char *p = NULL;
@@ -1259,14 +1234,14 @@ int storage_container_remove(struct storage *s, const char *id, cell_error **err
 	return 0;
 }
 
-static bool is_container_name(const char *name)
+static bool is_container_name(const char *name, void *unused)
 {
 	return container_id_valid(name) == 0;
 }
 
 int storage_container_list(struct storage *s, char ***ids, cell_error **err)
 {
-	int r = list_dir(s->containersfd, is_container_name, ids);
+	int r = dir_names(s->containersfd, is_container_name, NULL, false, ids, NULL);
 	if (r < 0)
 		return cell_error_errno(err, -r, "list %s/containers", s->root);
 	return 0;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/file.h"
 
 #define MAX_DEPTH 512
 #define BUF_SIZE  (1 << 20)
@@ -31,54 +32,6 @@ static void free_names(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-/* The names in a directory, sorted, so that a digest does not depend on the
- * order readdir() happens to give. */
-static int sorted_names(int dfd, char ***out, size_t *n_out)
-{
-	int dup = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup < 0)
-		return -errno;
-	DIR *d = fdopendir(dup);
-	if (!d) {
-		close(dup);
-		return -errno;
-	}
-	char **v = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	int r = 0;
-	while ((errno = 0, de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			char **nv = realloc(v, cap * sizeof(char *));
-			if (!nv) {
-				r = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-		if (!(v[n] = strdup(de->d_name))) {
-			r = -ENOMEM;
-			break;
-		}
-		n++;
-	}
-	if (r == 0 && errno)
-		r = -errno;
-	closedir(d);
-	if (r < 0) {
-		free_names(v, n);
-		return r;
-	}
-	if (n)
-		qsort(v, n, sizeof(char *), cmp_names);
-	*out = v;
-	*n_out = n;
-	return 0;
 }
 
 /* xattr names and values of an object, sorted by name, as "name=hex;". */
@@ -195,7 +148,8 @@ static int summarize_dir(struct summarizer *s, int dfd, char *path, size_t plen,
 		return cell_error_set(err, ELOOP, "%s: %s: too deep", s->what, path);
 	char **names = NULL;
 	size_t n = 0;
-	int r = sorted_names(dfd, &names, &n);
+	/* sorted: a digest must not depend on the order readdir() gives */
+	int r = dir_names(dfd, NULL, NULL, true, &names, &n);
 	if (r < 0)
 		return cell_error_errno(err, -r, "%s: read directory /%s", s->what, path);
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -497,7 +451,7 @@ static int copy_dir(struct copier *c, int sdir, int ddir, char *path, size_t ple
 		return cell_error_set(err, ELOOP, "%s: /%s: too deep", c->what, path);
 	char **names = NULL;
 	size_t n = 0;
-	int r = sorted_names(sdir, &names, &n);
+	int r = dir_names(sdir, NULL, NULL, true, &names, &n);
 	if (r < 0)
 		return cell_error_errno(err, -r, "%s: read directory /%s", c->what, path);
 	for (size_t i = 0; i < n && r == 0; i++) {
