@@ -75,20 +75,23 @@ static int user_tty(const struct console_proxy *p)
 	return -1;
 }
 
+static bool tty_size(int tty, struct winsize *ws)
+{
+	return tty >= 0 && ioctl(tty, TIOCGWINSZ, ws) == 0 && ws->ws_row && ws->ws_col;
+}
+
 static void copy_size(struct console_proxy *p)
 {
 	struct winsize ws;
-	int tty = user_tty(p);
-	if (tty >= 0 && ioctl(tty, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+	if (tty_size(user_tty(p), &ws))
 		ioctl(p->master, TIOCSWINSZ, &ws);
 }
 
-void console_size_from_user(int master)
+bool console_user_size(struct winsize *ws)
 {
 	struct console_proxy p;
 	console_proxy_init(&p);
-	p.master = master;
-	copy_size(&p);
+	return tty_size(user_tty(&p), ws);
 }
 
 int console_proxy_start(struct console_proxy *p, int master, bool keep_size, cell_error **err)

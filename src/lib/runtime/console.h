@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 #include <termios.h>
 
@@ -41,10 +42,10 @@ void console_proxy_init(struct console_proxy *p);
  * pty unless keep_size (process.consoleSize was given). */
 int console_proxy_start(struct console_proxy *p, int master, bool keep_size, cell_error **err);
 
-/* The size of the user's terminal (stdin, else stdout) onto master, when
- * there is one: before the container's process starts, which may ask for
- * its size at once. */
-void console_size_from_user(int master);
+/* The size of the user's terminal (stdin, else stdout), when there is one
+ * and it has a size: for a pty to have it before the container's process
+ * starts, which may ask at once (the proxy follows changes later). */
+bool console_user_size(struct winsize *ws);
 
 /* Restore the user's terminal and close the master. Safe to call twice. */
 void console_proxy_stop(struct console_proxy *p);

@@ -924,8 +924,10 @@ static int run_created(struct create *cr, const sigset_t *mask, bool detach, boo
 	cr->child = 0;
 	/* The terminal has the user's size before the process runs: a first
 	 * `stty size` must not find 0x0 (the proxy sets it again later). */
-	if (r == 0 && !detach && cr->console_fd >= 0 && !cr->config->process->has_console_size)
-		console_size_from_user(cr->console_fd);
+	struct winsize ws;
+	if (r == 0 && !detach && cr->console_fd >= 0 && !cr->config->process->has_console_size &&
+	    console_user_size(&ws))
+		ioctl(cr->console_fd, TIOCSWINSZ, &ws);
 	if (r == 0 && !cr->o->restore)
 		r = start_over_socket(cr, err);
 	if (r < 0) {

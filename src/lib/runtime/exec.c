@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -272,9 +271,7 @@ static int build_process(struct exec_run *x, cell_error **err)
 	 * side before it runs: it may ask at once (the proxy follows changes). */
 	struct winsize ws;
 	if (r == 0 && x->proc->terminal && !x->proc->has_console_size && !o->detach && !o->console_socket &&
-	    ((ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row) ||
-	     (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row)) &&
-	    ws.ws_col) {
+	    console_user_size(&ws)) {
 		x->proc->console_height = ws.ws_row;
 		x->proc->console_width = ws.ws_col;
 		x->proc->has_console_size = true;
