@@ -24,6 +24,7 @@ teardown() {
 	# the /etc/cell configuration a test wrote, and /etc/cell if it made it
 	[ -z "${OWN_CONF:-}" ] || rm -f "$OWN_CONF"
 	[ -z "${MADE_ETC_CELL:-}" ] || rmdir /etc/cell
+	[ -z "${PROXY_DIR:-}" ] || stop "$PROXY_DIR"
 	cell_teardown
 }
 
@@ -237,11 +238,15 @@ PY
 @test "progress: a terminal gets Docker's lines with bytes and rate; -q prints only the ID" {
 	load_three_layers 20
 	cell push -q --tls-verify=false localhost/three:1 "$REG/cell/progress:1"
+	# through a proxy that sends blobs at 16 MB/s: the 21 MB layer takes
+	# longer than a redraw, however fast the machine
+	PROXY_DIR=$WORK/proxy
+	slow=$(start_proxy "$PROXY_DIR" "$REG" --throttle 16000000)
 	run python3 "$BATS_TEST_DIRNAME/ptyrun.py" -- "$CELL" --root "$WORK/tty" --runroot "$RUN" pull \
-		--tls-verify=false "$REG/cell/progress:1"
+		--tls-verify=false "$slow/cell/progress:1"
 	echo "$output"
 	[[ "$output" == *"ptyrun: status 0"* ]]
-	[[ "$output" == *"Trying to pull $REG/cell/progress:1..."* ]]
+	[[ "$output" == *"Trying to pull $slow/cell/progress:1..."* ]]
 	[[ "$output" == *"Downloading"*"["*"MB/s"* ]]
 	[[ "$output" == *"Pull complete"* ]]
 	[[ "$output" == *"Digest: sha256:"* ]]

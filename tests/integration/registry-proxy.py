@@ -244,6 +244,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                         break
                     self.wfile.write(chunk)
                     left -= len(chunk)
+                    if ARGS.throttle and self.path.partition("?")[0].split("/")[-2:-1] == ["blobs"]:
+                        time.sleep(len(chunk) / ARGS.throttle)
         conn.close()
         log("%s %s range=%s status=%d" % (self.command, self.path, self.headers.get("Range", "-"), r.status))
 
@@ -281,6 +283,9 @@ def main():
     p.add_argument("--advertise-ttl", type=int)
     p.add_argument("--hostile")
     p.add_argument("--delay-blobs", type=float, default=0)
+    # blob bodies at most this many bytes a second: a transfer slow enough
+    # to be watched
+    p.add_argument("--throttle", type=float, default=0)
     ARGS = p.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     srv.daemon_threads = True
