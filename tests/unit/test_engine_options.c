@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include "base/cleanup.h"
+#include "base/timefmt.h"
 #include "engine/logfile.h"
 #include "engine/mountspec.h"
 #include "engine/options.h"
@@ -250,6 +251,6 @@ TEST(log_records)
 	ASSERT_EQ(-EINVAL, log_record_parse(late, strlen(late), &r));
 
 	char buf[40];
-	log_format_time(1704164645000000001LL, buf, sizeof(buf));
+	rfc3339_from_ns(1704164645000000001LL, buf, sizeof(buf));
 	ASSERT_STREQ("2024-01-02T03:04:05.000000001Z", buf);
 }

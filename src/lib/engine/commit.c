@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/path.h"
+#include "base/timefmt.h"
 #include "changes.h"
 #include "container.h"
 #include "image/archive.h"
@@ -100,7 +101,7 @@ static int new_config(const struct image *img, json_t *record, const struct comm
 		if (image_apply_change(cfg, o->changes[i], err) < 0)
 			return -EINVAL;
 	char now[48];
-	ctr_now(now, sizeof(now));
+	rfc3339_now(now, sizeof(now));
 	json_object_set_new(doc, "created", json_string(now));
 	if (o->author)
 		json_object_set_new(doc, "author", json_string(o->author));

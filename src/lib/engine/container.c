@@ -44,17 +44,6 @@ void ctr_free(struct ctr *c)
 	free(c);
 }
 
-void ctr_now(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[32];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
-}
-
 int ctr_id_new(char out[CTR_ID_LEN + 1], cell_error **err)
 {
 	unsigned char raw[CTR_ID_LEN / 2];

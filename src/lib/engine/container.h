@@ -111,9 +111,6 @@ void ctr_state_set(struct ctr *c, const char *key, json_t *value);
 /* The monitor's exit record of generation gen: 1 when there is one. */
 int ctr_read_exit(int dirfd, int64_t gen, int *code, char *finished_at, size_t len);
 
-/* Now as RFC 3339 with nanoseconds (UTC). */
-void ctr_now(char *buf, size_t len);
-
 /* Write a pid and its start time under key (Pid/PidStart, MonitorPid/MonitorStart). */
 void ctr_state_set_pid(struct ctr *c, const char *key, pid_t pid);
 /* True if the pid recorded under key is still that process (not a zombie). */

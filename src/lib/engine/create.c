@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "base/path.h"
 #include "base/strv.h"
+#include "base/timefmt.h"
 #include "hostfiles.h"
 #include "image/user.h"
 #include "seccomp_profile.h"
@@ -358,7 +359,7 @@ static int build_record(const struct create_request *req, const struct image *im
 		return r;
 	}
 	char now[48];
-	ctr_now(now, sizeof(now));
+	rfc3339_now(now, sizeof(now));
 	json_t *path = json_incref(json_array_get(args, 0));
 	json_array_remove(args, 0);
 	*out = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:o*}", "Id", id, "Created", now,

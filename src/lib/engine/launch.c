@@ -22,6 +22,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strv.h"
+#include "base/timefmt.h"
 #include "create.h"
 #include "lifecycle.h"
 #include "logfile.h"
@@ -121,7 +122,7 @@ static void report(int fd, int code, const char *msg)
 static void record_failure(struct ctr *c, const cell_error *err)
 {
 	char now[48];
-	ctr_now(now, sizeof(now));
+	rfc3339_now(now, sizeof(now));
 	ctr_state_set(c, "Status", json_string("exited"));
 	ctr_state_set(c, "ExitCode", json_integer(engine_start_exit_code(err)));
 	ctr_state_set(c, "Error", json_string(err && err->msg ? err->msg : "start failed"));
@@ -330,7 +331,7 @@ int engine_become_monitor(struct engine *e, const char *id, int owner_fd, int re
 		return r;
 	}
 	char now[48];
-	ctr_now(now, sizeof(now));
+	rfc3339_now(now, sizeof(now));
 	ctr_state_set(c, "Status", json_string("running"));
 	ctr_state_set_pid(c, "Pid", pid);
 	ctr_state_set_pid(c, "MonitorPid", getpid());
@@ -491,7 +492,7 @@ static int record_exit(struct engine *e, struct ctr *c, cell_error **err)
 		return r;
 	char finished[48];
 	if (!c->exit_recorded)
-		ctr_now(finished, sizeof(finished));
+		rfc3339_now(finished, sizeof(finished));
 	else
 		snprintf(finished, sizeof(finished), "%s", c->finished_at);
 	ctr_state_set(c, "Status", json_string("exited"));

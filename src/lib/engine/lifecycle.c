@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/path.h"
 #include "base/strv.h"
+#include "base/timefmt.h"
 #include "options.h"
 #include "runtime/lifecycle.h"
 #include "runtime/pidutil.h"
@@ -64,7 +65,7 @@ int engine_reconcile(struct engine *e, struct ctr *c, cell_error **err)
 	if (r < 0)
 		return r;
 	char now[48];
-	ctr_now(now, sizeof(now));
+	rfc3339_now(now, sizeof(now));
 	ctr_state_set(c, "Status", json_string("exited"));
 	ctr_state_set(c, "ExitCode", json_integer(c->exit_code));
 	ctr_state_set(c, "FinishedAt", json_string(c->finished_at[0] ? c->finished_at : now));

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/timefmt.h"
+
 void log_file_name(int n, char *buf, size_t len)
 {
 	if (n == 0)
@@ -77,21 +79,6 @@ static int write_full(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-void log_format_time(int64_t ns, char *buf, size_t len)
-{
-	time_t secs = (time_t)(ns / 1000000000);
-	long frac = (long)(ns % 1000000000);
-	if (frac < 0) {
-		frac += 1000000000;
-		secs--;
-	}
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	char base[24];
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", base, frac);
-}
-
 /* One record: header, content, newline, as one write so that a reader
  * never sees half of one (O_APPEND writes of a file are not torn). */
 static int put_record(struct log_writer *w, const char *head, size_t hl, const char *msg, size_t ml)
@@ -130,7 +117,7 @@ int log_writer_write(struct log_writer *w, enum log_stream stream, const char *b
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char t[40], head[64];
-	log_format_time((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, t, sizeof(t));
+	rfc3339_from_ns((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, t, sizeof(t));
 	const char *name = stream == LOG_STDERR ? "stderr" : "stdout";
 	/* A record stays well below the limit: a huge line is cut into
 	 * pieces, as conmon does with its buffer. */

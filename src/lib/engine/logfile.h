@@ -54,7 +54,3 @@ struct log_record {
 /* Parse one record line (without its newline). Returns 0, or -EINVAL for a
  * line that is not a record. Pointers point into line. */
 int log_record_parse(const char *line, size_t len, struct log_record *out);
-
-/* Format nanoseconds since the epoch as the records do (RFC 3339, UTC,
- * nanoseconds). buf needs 36 bytes. */
-void log_format_time(int64_t ns, char *buf, size_t len);

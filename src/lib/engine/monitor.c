@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "attach_proto.h"
+#include "base/timefmt.h"
 #include "logfile.h"
 
 #define MAX_CLIENTS 32
@@ -297,7 +298,7 @@ static void write_exit(struct monitor *m)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char t[40], line[128];
-	log_format_time((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, t, sizeof(t));
+	rfc3339_from_ns((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, t, sizeof(t));
 	int len = snprintf(line, sizeof(line), "%lld %d %s\n", m->gen, m->code, t);
 	int fd = openat(m->dirfd, ".exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)

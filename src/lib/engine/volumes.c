@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "base/path.h"
 #include "base/strv.h"
+#include "base/timefmt.h"
 #include "container.h"
 #include "mountspec.h"
 
@@ -124,7 +125,7 @@ int volume_create(struct engine *e, const char *name, json_t *labels, json_t *op
 		return cell_error_errno(err, r, "create volume %s", name);
 	}
 	char now[48];
-	ctr_now(now, sizeof(now));
+	rfc3339_now(now, sizeof(now));
 	_cleanup_free_ char *mp = volume_data_path(e, name);
 	json_t *l = labels ? json_incref(labels) : json_object();
 	json_t *o = options ? json_incref(options) : json_object();

@@ -15,6 +15,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strv.h"
+#include "base/timefmt.h"
 #include "reference.h"
 #include "runspec.h"
 #include "storage/stream.h"
@@ -246,16 +247,6 @@ int image_apply_change(json_t *config, const char *change, cell_error **err)
 	    instr);
 }
 
-static void now_rfc3339(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
-}
-
 /* The tarball, uncompressed, into the blob store. */
 static int store_layer(struct image_store *s, int fd, const char *what, char *digest, int64_t *size,
 		       cell_error **err)
@@ -287,7 +278,7 @@ static int build_config(const struct import_options *o, const char *diff_id, con
 			cell_error **err)
 {
 	char created[64];
-	now_rfc3339(created, sizeof(created));
+	rfc3339_now(created, sizeof(created));
 	struct platform host;
 	const struct platform *p = o->platform;
 	if (!p) {

@@ -24,6 +24,7 @@
 #include "base/log.h"
 #include "base/path.h"
 #include "base/strv.h"
+#include "base/timefmt.h"
 #include "cell-config.h"
 #include "cgroup/cgroup.h"
 #include "cgroup/resources.h"
@@ -681,7 +682,7 @@ static int write_record(struct create *cr, cell_error **err)
 	if (r < 0)
 		return cell_error_errno(err, r, "read the start time of the container init %d", (int)cr->pid);
 	char created[64];
-	format_rfc3339_now(created, sizeof(created));
+	rfc3339_now(created, sizeof(created));
 	cr->record = json_pack(
 	    "{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:o}", "ociVersion", CELL_OCI_VERSION,
 	    "id", cr->o->id, "pid", (json_int_t)cr->pid, "pid_start_time", (json_int_t)start, "bundle",

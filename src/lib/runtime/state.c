@@ -71,18 +71,6 @@ void container_free(struct container *c)
 	free(c);
 }
 
-void format_rfc3339_now(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	/* Not strftime(): it reads the time zone database (/etc/localtime) on
-	 * every call, for a time that is always UTC. */
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-}
-
 void container_refresh_status(struct container *c)
 {
 	if (!c->record) {

@@ -72,6 +72,3 @@ static inline void container_freep(struct container **c)
 
 /* Ids of every container under root, sorted. */
 int container_list_ids(const char *root, char ***out, cell_error **err);
-
-/* Now in RFC 3339 with nanoseconds, as runc records "created". */
-void format_rfc3339_now(char *buf, size_t len);
