@@ -186,3 +186,10 @@ int cli_each_container(struct engine *e, char *const *names, size_t n, cli_conta
 	}
 	return status;
 }
+
+bool cli_confirm(const char *warning)
+{
+	fprintf(stderr, "WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+	char answer[16] = "";
+	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}

@@ -143,13 +143,8 @@ int cmd_container_prune(const struct global_opts *g, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("container prune", "unexpected argument \"%s\"", argv[optind]);
-	if (!force) {
-		fprintf(stderr, "WARNING! This will remove all stopped containers.\n"
-				"Are you sure you want to continue? [y/N] ");
-		char answer[16] = "";
-		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
-			return 0;
-	}
+	if (!force && !cli_confirm("This will remove all stopped containers."))
+		return 0;
 	cell_error *err = NULL;
 	_cleanup_engine_ struct engine *e = NULL;
 	if (cli_open_engine(g, &e, &err) < 0)

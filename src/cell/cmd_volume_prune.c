@@ -48,15 +48,10 @@ int cmd_volume_prune(const struct global_opts *g, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("volume prune", "unexpected argument \"%s\"", argv[optind]);
-	if (!force) {
-		fprintf(stderr,
-			"WARNING! This will remove %svolumes not used by at least one container.\n"
-			"Are you sure you want to continue? [y/N] ",
-			all ? "all " : "anonymous ");
-		char answer[16] = "";
-		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
-			return 0;
-	}
+	if (!force &&
+	    !cli_confirm(all ? "This will remove all volumes not used by at least one container."
+			     : "This will remove anonymous volumes not used by at least one container."))
+		return 0;
 	cell_error *err = NULL;
 	_cleanup_engine_ struct engine *e = NULL;
 	if (cli_open_engine(g, &e, &err) < 0 || engine_lock(e, true, &err) < 0)

@@ -47,6 +47,10 @@ typedef int (*cli_container_fn)(struct engine *e, const char *name, void *ctx, c
  * the last failure. */
 int cli_each_container(struct engine *e, char *const *names, size_t n, cli_container_fn fn, void *ctx);
 
+/* Docker's question before a prune: the warning, then "Are you sure ...?"
+ * on stderr; true for an answer starting with y or Y. */
+bool cli_confirm(const char *warning);
+
 /* -t/--time of stop and restart: seconds before SIGKILL, 0 to a year.
  * Returns 0, or the usage error's exit status (the message is printed). */
 int cli_stop_time(const char *cmd, const char *arg, int *out);
