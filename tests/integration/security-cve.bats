@@ -8,8 +8,12 @@ load security
 
 teardown() {
 	teardown_bundle2 || true
-	[ -n "${VOL:-}" ] && rm -rf "$VOL"
-	teardown_bundle
+	# the containers first: an attacker still swapping names in the volume
+	# would race the removal and leave part of it
+	local r=0
+	teardown_bundle || r=$?
+	[ -z "${VOL:-}" ] || rm -rf "$VOL"
+	return $r
 }
 
 # Up to 20 s for container $1 to stop.
