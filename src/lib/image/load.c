@@ -497,6 +497,11 @@ int image_archive_load(struct image_store *s, const char *path, const struct pla
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	blob_store_defer_sync(s->blobs, true);
+	/* Bulk writes around the page cache: on a machine whose fresh page
+	 * cache pages are slow to fill (a VM's first touch), a 280 MB load
+	 * went from 1.6-2.1 s to 1.0 s. The unpacks read the blobs back. */
+	blob_store_direct_io(s->blobs, true);
+	storage_set_direct_io(s->storage, true);
 	r = read_archive(&l, fd >= 0 ? fd : STDIN_FILENO, err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("%s: %zu files read into the blob store in %.3f s", l.path, l.n,
@@ -519,6 +524,8 @@ int image_archive_load(struct image_store *s, const char *path, const struct pla
 	if (image_store_gc(s, &gc_err) < 0)
 		log_warning("%s", gc_err->msg);
 	image_store_drop_pending(s);
+	storage_set_direct_io(s->storage, false);
+	blob_store_direct_io(s->blobs, false);
 	blob_store_defer_sync(s->blobs, false);
 	image_store_unlock(s);
 	loader_clear(&l);

@@ -36,7 +36,7 @@ int storage_root_fd(const struct storage *s);
 bool storage_rootless(const struct storage *s);
 
 /* Unpack the big files of layers around the page cache (unpack.h's
- * direct_io), for bulk work such as a pull. */
+ * direct_io), for bulk work: a pull or a load. */
 void storage_set_direct_io(struct storage *s, bool direct);
 
 /* Take the store lock, shared (readers) or exclusive (writers). Taking it
