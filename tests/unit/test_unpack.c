@@ -173,6 +173,43 @@ TEST(diff_id_is_the_uncompressed_sha256_for_every_compression)
 	remove_tree_at(AT_FDCWD, dir);
 }
 
+/* A digest the caller vouches for replaces hashing a plain stream, and
+ * only a plain one: a compressed stream's diffID is of what it inflates. */
+TEST(trusted_digest_is_taken_for_plain_streams_only)
+{
+	int top = tmpdir();
+	make_tar("plain.tar", base, ARRAY_SIZE(base), NULL);
+	make_tar("gz.tar", base, ARRAY_SIZE(base), "gzip");
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	ASSERT_EQ(0, read_file_at(top, "plain.tar", 1 << 24, &buf, &len));
+	char real[DIGEST_BUF], vouched[DIGEST_BUF];
+	digest_buffer(buf, len, real);
+	digest_buffer("something else", 14, vouched);
+	static const char *const names[] = {"plain.tar", "gz.tar"};
+	for (size_t i = 0; i < 2; i++) {
+		char d[16];
+		snprintf(d, sizeof(d), "t%zu", i);
+		int dest = subdir(top, d);
+		char path[128];
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		int in = open(path, O_RDONLY | O_CLOEXEC);
+		struct unpack_options o = {
+		    .whiteouts = WHITEOUT_OVERLAY, .what = "trusted", .trusted_digest = vouched};
+		struct unpack_result res;
+		ASSERT_EQ(0, layer_unpack(in, dest, &o, &res, NULL));
+		/* The plain stream was not hashed: it reports what it was told. */
+		ASSERT_STREQ(i == 0 ? vouched : real, res.diff_id);
+		ASSERT_EQ(len, res.tar_size);
+		struct stat st;
+		ASSERT_EQ(0, fstatat(dest, "etc/passwd", &st, 0));
+		close(in);
+		close(dest);
+	}
+	close(top);
+	remove_tree_at(AT_FDCWD, dir);
+}
+
 TEST(concatenated_gzip_members_and_corruption)
 {
 	int top = tmpdir();

@@ -45,6 +45,7 @@ struct blob_writer {
 	 * the page cache at the commit. */
 	unsigned char *chunk;
 	size_t fill;
+	bool stored; /* the commit gave the blob its name */
 };
 
 static int ensure_dir(int parent, const char *name, const char *what, cell_error **err)
@@ -190,6 +191,11 @@ uint64_t blob_writer_size(const struct blob_writer *w)
 	return w->size;
 }
 
+bool blob_writer_stored(const struct blob_writer *w)
+{
+	return w->stored;
+}
+
 int blob_writer_commit(struct blob_writer *w, const char *expected, int64_t expected_size, char *digest,
 		       cell_error **err)
 {
@@ -218,12 +224,15 @@ int blob_writer_commit(struct blob_writer *w, const char *expected, int64_t expe
 	int r;
 	if (w->tmpname[0]) {
 		r = renameat(w->bs->dirfd, w->tmpname, w->bs->dirfd, name);
-		if (r == 0)
+		if (r == 0) {
 			w->tmpname[0] = '\0';
+			w->stored = true;
+		}
 	} else {
 		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
 		r = linkat(AT_FDCWD, proc, w->bs->dirfd, name, AT_SYMLINK_FOLLOW);
+		w->stored = r == 0;
 		if (r < 0 && errno == EEXIST)
 			r = 0; /* another writer of the same content won */
 	}

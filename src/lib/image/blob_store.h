@@ -45,6 +45,9 @@ int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, cell_e
 int blob_writer_commit(struct blob_writer *w, const char *expected, int64_t expected_size, char *digest,
 		       cell_error **err);
 uint64_t blob_writer_size(const struct blob_writer *w);
+/* After a commit: whether this writer stored the blob (false when the store
+ * had it already). */
+bool blob_writer_stored(const struct blob_writer *w);
 void blob_writer_free(struct blob_writer *w);
 static inline void blob_writer_freep(struct blob_writer **w)
 {

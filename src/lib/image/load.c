@@ -151,7 +151,7 @@ static int read_small(struct archive *a, int64_t size, char **out, size_t *len, 
 }
 
 static int ingest_file(struct loader *l, struct archive *a, struct archive_item *it, const char *expected,
-		       unsigned char *buf, cell_error **err)
+		       unsigned char *buf, bool *stored, cell_error **err)
 {
 	_cleanup_(blob_writer_freep) struct blob_writer *w = NULL;
 	int r = blob_writer_new(l->s->blobs, &w, err);
@@ -172,6 +172,7 @@ static int ingest_file(struct loader *l, struct archive *a, struct archive_item 
 	r = blob_writer_commit(w, expected, -1, it->digest, err);
 	if (r < 0)
 		return cell_error_prefix(err, "%s: archive file %s", l->path, it->name);
+	*stored = blob_writer_stored(w);
 	return 0;
 }
 
@@ -258,11 +259,12 @@ static int read_archive(struct loader *l, int fd, cell_error **err)
 				snprintf(expected, sizeof(expected), DIGEST_PREFIX "%s", name + 13);
 				exp = expected;
 			}
-			r = ingest_file(l, a, it, exp, buf, err);
+			bool stored = false;
+			r = ingest_file(l, a, it, exp, buf, &stored, err);
 			/* Big files are layers, almost always: unpacking them now
 			 * overlaps with reading the rest of the archive. */
 			if (r == 0 && it->size >= UNPACK_AHEAD_MIN)
-				image_store_unpack_ahead(l->s, it->digest);
+				image_store_unpack_ahead(l->s, it->digest, stored);
 		}
 		if (r < 0)
 			break;

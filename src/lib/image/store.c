@@ -97,7 +97,7 @@ int image_store_open(const struct image_store_options *o, struct image_store **o
 
 static struct layer_job *pending_job(struct image_store *s, const char *digest);
 
-bool image_store_unpack_ahead(struct image_store *s, const char *digest)
+bool image_store_unpack_ahead(struct image_store *s, const char *digest, bool fresh)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t running = 0;
@@ -119,7 +119,7 @@ bool image_store_unpack_ahead(struct image_store *s, const char *digest)
 		return false;
 	char what[64];
 	snprintf(what, sizeof(what), "layer %.19s", digest);
-	if (storage_unpack_start(s->storage, p->fd, what, &p->job, NULL) < 0) {
+	if (storage_unpack_start(s->storage, p->fd, what, fresh ? digest : NULL, &p->job, NULL) < 0) {
 		close(p->fd);
 		return false;
 	}
@@ -144,7 +144,7 @@ int image_store_unpack_stream(struct image_store *s, const char *digest, int *fd
 	pl->fd = -1;
 	char what[64];
 	snprintf(what, sizeof(what), "layer %.19s", digest);
-	int r = storage_unpack_start(s->storage, p[0], what, &pl->job, err);
+	int r = storage_unpack_start(s->storage, p[0], what, NULL, &pl->job, err);
 	close(p[0]);
 	if (r < 0) {
 		close(p[1]);

@@ -116,8 +116,10 @@ int image_store_commit(struct image_store *s, const char *manifest, size_t len, 
 
 /* Start unpacking a blob that is probably a layer, so that the commit that
  * names it finds it done. Best effort: returns false when it did not start
- * (the driver needs parents, too many already run, or it failed). */
-bool image_store_unpack_ahead(struct image_store *s, const char *digest);
+ * (the driver needs parents, too many already run, or it failed). fresh:
+ * this process stored the blob just now, checking its digest as it wrote
+ * it, so an uncompressed layer need not be hashed again. */
+bool image_store_unpack_ahead(struct image_store *s, const char *digest, bool fresh);
 
 /* Start unpacking a layer whose blob is still arriving (a pull): *fd is
  * the write end of a pipe the caller feeds the blob's bytes into, as they

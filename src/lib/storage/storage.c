@@ -452,7 +452,8 @@ struct layer_job {
 
 /* The worker: unpack into TMP/diff and report "diffID tarSize treeDigest
  * treeSize entries", or "!errno message". */
-static void job_child(struct storage *s, int fd, const char *what, const char *tmp, int out)
+static void job_child(struct storage *s, int fd, const char *what, const char *trusted, const char *tmp,
+		      int out)
 {
 	char msg[4096];
 	cell_error *e = NULL;
@@ -465,6 +466,7 @@ static void job_child(struct storage *s, int fd, const char *what, const char *t
 	    .what = what,
 	    .hash_contents = true,
 	    .direct_io = s->direct_io,
+	    .trusted_digest = trusted,
 	};
 	struct unpack_result res = {0};
 	struct tree_summary tree;
@@ -509,8 +511,8 @@ static void close_inherited_streams(const int *keep, size_t n)
 	closedir(d);
 }
 
-int storage_unpack_start(struct storage *s, int fd, const char *what, struct layer_job **out,
-			 cell_error **err)
+int storage_unpack_start(struct storage *s, int fd, const char *what, const char *trusted,
+			 struct layer_job **out, cell_error **err)
 {
 	static unsigned counter;
 	if (!s->driver->independent_layers)
@@ -549,7 +551,7 @@ int storage_unpack_start(struct storage *s, int fd, const char *what, struct lay
 		close(pp[0]);
 		int keep[] = {fd, pp[1]};
 		close_inherited_streams(keep, ARRAY_SIZE(keep));
-		job_child(s, fd, what, j->tmp, pp[1]);
+		job_child(s, fd, what, trusted, j->tmp, pp[1]);
 	}
 	close(pp[1]);
 	j->fd = pp[0];

@@ -63,9 +63,11 @@ struct layer_source {
  * directory and computes the diffID. fd may be a pipe. Only for
  * drivers whose layers do not need their parent's tree; -EOPNOTSUPP (and no
  * message) for the others. fd is borrowed until the job is adopted or
- * discarded. Needs the exclusive lock. */
-int storage_unpack_start(struct storage *s, int fd, const char *what, struct layer_job **out,
-			 cell_error **err);
+ * discarded. trusted (may be NULL) is the digest fd's bytes were checked
+ * against as they were stored: an uncompressed layer takes it as its diffID
+ * instead of hashing again. Needs the exclusive lock. */
+int storage_unpack_start(struct storage *s, int fd, const char *what, const char *trusted,
+			 struct layer_job **out, cell_error **err);
 
 /* True while the job's worker still runs. */
 bool storage_unpack_running(const struct layer_job *job);

@@ -24,6 +24,12 @@ struct layer_stream;
  * what names the stream in messages ("layer sha256:ab…"). */
 int layer_stream_open(int fd, const char *what, struct layer_stream **out, cell_error **err);
 
+/* The caller knows what fd's bytes hash to: they were checked as they were
+ * stored, moments ago. An uncompressed stream then reports that digest
+ * without hashing the same bytes again; a compressed one still hashes what
+ * it inflates. */
+void layer_stream_trust(struct layer_stream *s, const char *digest);
+
 /* Point *buf at the next chunk of uncompressed bytes (valid until the next
  * call). Returns its length, 0 at the end of the stream, or a negative errno
  * with err set (a corrupt or truncated compressed stream). */

@@ -725,6 +725,8 @@ int layer_unpack(int src_fd, int dest_fd, const struct unpack_options *o, struct
 		unpacker_free(&u);
 		return r;
 	}
+	if (o->trusted_digest)
+		layer_stream_trust(u.stream, o->trusted_digest);
 	u.ar = archive_read_new();
 	if (!u.ar) {
 		unpacker_free(&u);

@@ -32,6 +32,9 @@ struct unpack_options {
 	 * system takes it): the layer is flushed to disk before it is used
 	 * anyway, and copying it into memory first costs more than the disk. */
 	bool direct_io;
+	/* What src_fd's bytes are known to hash to (layer_stream_trust()), or
+	 * NULL to compute the diffID. */
+	const char *trusted_digest;
 };
 
 struct unpack_result {
