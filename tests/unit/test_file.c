@@ -1,8 +1,10 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,4 +103,32 @@ TEST(dir_names_sorted_filtered_and_large)
 	_cleanup_close_ int file = openat(dfd, "b", O_RDONLY | O_CLOEXEC);
 	ASSERT_EQ(-ENOTDIR, dir_names(file, NULL, NULL, false, &v, NULL));
 	ASSERT_EQ(0, remove_tree_at(AT_FDCWD, dir));
+}
+
+/* On a file system with inode flags (ext4 here: /var/tmp is on the root
+ * file system), the directory gets FS_TOPDIR_FL, the other flags stay, and
+ * a second call changes nothing. */
+TEST(spread_subdirs_sets_topdir_and_keeps_other_flags)
+{
+	char dir[] = "/var/tmp/cell-test-topdir-XXXXXX";
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_TRUE(fd >= 0);
+	int before = 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &before) < 0) {
+		close(fd);
+		rmdir(dir);
+		TAP_SKIP("/var/tmp has no inode flags (not ext2/3/4)");
+	}
+	dir_spread_subdirs(fd);
+	int after = 0;
+	ASSERT_EQ(0, ioctl(fd, FS_IOC_GETFLAGS, &after));
+	ASSERT_TRUE(after & FS_TOPDIR_FL);
+	ASSERT_EQ(before, after & ~FS_TOPDIR_FL);
+	dir_spread_subdirs(fd);
+	int again = 0;
+	ASSERT_EQ(0, ioctl(fd, FS_IOC_GETFLAGS, &again));
+	ASSERT_EQ(after, again);
+	close(fd);
+	ASSERT_EQ(0, rmdir(dir));
 }

@@ -43,6 +43,15 @@ int write_file_replace(int dirfd, const char *name, const void *buf, size_t len,
 int dir_names(int dirfd, bool (*keep)(const char *name, void *ctx), void *ctx, bool sorted, char ***out,
 	      size_t *n);
 
+/* Ask the file system to spread the subdirectories of the directory fd
+ * over its block groups, as for the top of unrelated trees such as /home
+ * (ext2/3/4's FS_TOPDIR_FL, for the Orlov allocator). Without it ext4 puts
+ * a new directory, and its files, in its parent's group: every layer of a
+ * store in one place, and on ext4 without a journal also among the inodes
+ * deleted in the last minutes, which it skips one by one for every file it
+ * creates. Best effort: other file systems have no such flag. */
+void dir_spread_subdirs(int fd);
+
 /* Remove dirfd/name and everything below it without following symlinks and
  * without crossing into other mounts. A missing name is not an error. */
 int remove_tree_at(int dirfd, const char *name);

@@ -169,6 +169,10 @@ int storage_open(int rootfd, const char *root, const char *runroot, const char *
 		return s->layersfd;
 	if ((s->containersfd = open_subdir(s->rootfd, "containers", root, err)) < 0)
 		return s->containersfd;
+	/* Layers and containers are unrelated trees: each in a block group
+	 * of its own, where the file system has groups. */
+	dir_spread_subdirs(s->layersfd);
+	dir_spread_subdirs(s->containersfd);
 	/* Choosing and recording the driver is a change to the store; the
 	 * lock is taken without clearing debris, which `system check` must
 	 * still be able to see. */
