@@ -40,6 +40,61 @@ add_caps() {
 	done
 }
 
+# cellrt as on a host with v1 hierarchies only: in a mount namespace of its
+# own without the unified hierarchy, the way the benchmarks run it. There
+# the cgroup is made after the clone, while the init starts
+# (runtime/create.c, cgroup_after_clone); the other tests here cover it in
+# the v1 guest of tests/vm.
+cellrt_v1_only() {
+	unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified && r=$1 && shift && exec "$0" --root "$r" "$@"' \
+		"$CELLRT" "$STATE" "$@"
+}
+
+needs_hybrid() {
+	if cg_v2 || ! mountpoint -q /sys/fs/cgroup/unified; then
+		skip "not a hybrid host: every test here runs on this layout as it is"
+	fi
+}
+
+@test "v1 hierarchies only: the cgroup comes while the init starts, and holds it under its limits" {
+	needs_hybrid
+	update_config '.linux.resources.memory = {"limit": 41943040} | .linux.resources.pids = {"limit": 20}'
+	set_cmd "sleep 1000"
+	cellrt_v1_only run -d --bundle "$BUNDLE" "$CID" </dev/null
+	pid=$(container_pid "$CID")
+	# no unified directory in the record; the init is in every v1 one
+	! jq -e '.cgroup.dirs[] | select(.unified)' "$STATE/$CID/status"
+	n=0
+	for d in $(jq -r '.cgroup.dirs[] | .mountpoint + .path' "$STATE/$CID/status"); do
+		grep -qx "$pid" "$d/cgroup.procs"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 5 ]
+	[ "$(cat "$(cg_path memory)/memory.limit_in_bytes")" = 41943040 ]
+	[ "$(cat "$(cg_path pids)/pids.max")" = 20 ]
+	# the limit holds: a fork bomb stops at it
+	cellrt exec "$CID" sh -c 'for i in $(seq 40); do sleep 100 & done; wait' || true
+	[ "$(wc -l <"$(cg_path pids)/cgroup.procs")" -le 20 ]
+	dirs=$(jq -r '.cgroup.dirs[] | .mountpoint + .path' "$STATE/$CID/status")
+	cellrt delete -f "$CID"
+	for d in $dirs; do [ ! -e "$d" ]; done
+}
+
+@test "v1 hierarchies only: a cgroup that cannot be made after the clone fails create, and nothing is left" {
+	needs_hybrid
+	# no such CPU: the cpuset write fails once the init already runs
+	update_config '.linux.resources.cpu = {"cpus": "4000"}'
+	set_cmd "sleep 1000"
+	run cellrt_v1_only run -d --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"create container $CID"*"cpuset.cpus"* ]]
+	! cellrt state "$CID" 2>/dev/null
+	[ ! -e "$STATE/$CID" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -name "$CID")" ]
+	# and the init, killed before it could exec, is gone too
+	! pgrep -x cellrt
+}
+
 @test "memory: a hog is OOM-killed at the limit and runs under a larger one" {
 	update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
 	set_cmd "$HOG"

@@ -121,9 +121,31 @@ static int setup_namespaces(struct init_plan *p, struct init_error *e)
 static int join_cgroup(struct init_plan *p, struct init_error *e)
 {
 	struct sync_msg msg;
-	int r = sync_expect(p->sync_fd, SYNC_CGROUP, &msg);
-	if (r < 0)
-		return init_fail(e, r, "wait for our cgroup");
+	int r;
+	/* A cgroup the runtime made after the clone comes as its tasks files,
+	 * one by one: we join each ourselves, the fast way (cgroup.h). */
+	for (;;) {
+		int fd = -1;
+		if ((r = sync_recv(p->sync_fd, &msg, &fd)) < 0)
+			return init_fail(e, r, "wait for our cgroup");
+		if (msg.type != SYNC_CGROUP_TASKS) {
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		const char *name = msg.arg >= 0 && (size_t)msg.arg < p->cgroup.n_sources
+				       ? p->cgroup.sources[msg.arg].host_dir
+				       : "(unknown)";
+		if (fd < 0)
+			return init_fail(e, EPROTO, "join cgroup %s: no tasks file came", name);
+		ssize_t n = write(fd, "0", 1);
+		int werr = errno;
+		close(fd);
+		if (n < 0)
+			return init_fail(e, werr, "join cgroup %s", name);
+	}
+	if (msg.type != SYNC_CGROUP)
+		return init_fail(e, EPROTO, "wait for our cgroup: message %u instead", msg.type);
 	if (oci_new_namespace(p->config, OCI_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		return init_fail(e, errno, "create cgroup namespace");
 	return 0;

@@ -8,15 +8,17 @@
 #include <sys/types.h>
 
 enum sync_type {
-	SYNC_GO = 1,     /* parent → child: id maps written: go on */
-	SYNC_PID,        /* stage-1 child → parent: the init's pid (in arg) */
-	SYNC_HOOKS,      /* child → parent: mounts done, run createRuntime/prestart hooks */
-	SYNC_HOOKS_DONE, /* parent → child: hooks ran */
-	SYNC_READY,      /* child → parent: created, waiting for start */
-	SYNC_START,      /* parent → child (run): exec the process now */
-	SYNC_ERROR,      /* child → parent: failed at step with err and text */
-	SYNC_CONSOLE,    /* child → parent: the pty master rides along (SCM_RIGHTS) */
-	SYNC_CGROUP,     /* parent → child: you sit in your cgroup now */
+	SYNC_GO = 1,       /* parent → child: id maps written: go on */
+	SYNC_PID,          /* stage-1 child → parent: the init's pid (in arg) */
+	SYNC_HOOKS,        /* child → parent: mounts done, run createRuntime/prestart hooks */
+	SYNC_HOOKS_DONE,   /* parent → child: hooks ran */
+	SYNC_READY,        /* child → parent: created, waiting for start */
+	SYNC_START,        /* parent → child (run): exec the process now */
+	SYNC_ERROR,        /* child → parent: failed at step with err and text */
+	SYNC_CONSOLE,      /* child → parent: the pty master rides along (SCM_RIGHTS) */
+	SYNC_CGROUP,       /* parent → child: you sit in your cgroup now */
+	SYNC_CGROUP_TASKS, /* parent → child: a v1 hierarchy's `tasks` file rides along (SCM_RIGHTS)
+			    * for the child to write "0" into; arg: its index in the plan's cgroup sources */
 };
 
 #define SYNC_TEXT_MAX 1024
