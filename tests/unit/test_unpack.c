@@ -251,6 +251,69 @@ TEST(concatenated_gzip_members_and_corruption)
 	remove_tree_at(AT_FDCWD, dir);
 }
 
+/* Through a read-ahead thread the stream is the same: bytes, size, digest,
+ * and a corrupt one fails the same way; freeing it early does not wait for
+ * input that never comes. */
+TEST(read_ahead_gives_the_same_stream)
+{
+	int top = tmpdir();
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && head -c 5000000 /dev/urandom > big && gzip -1 -c big > big.gz && "
+		 "cp big.gz bad.gz && printf 'XXXX' | dd of=bad.gz bs=1 seek=100000 conv=notrunc 2>/dev/null",
+		 dir);
+	ASSERT_EQ(0, system(cmd));
+	_cleanup_free_ char *plain = NULL;
+	size_t plen = 0;
+	ASSERT_EQ(0, read_file_at(top, "big", 1 << 24, &plain, &plen));
+	char want[DIGEST_BUF];
+	digest_buffer(plain, plen, want);
+	static const char *const names[] = {"big", "big.gz"};
+	for (size_t i = 0; i < 2; i++) {
+		int fd = openat(top, names[i], O_RDONLY);
+		struct layer_stream *s = NULL;
+		ASSERT_EQ(0, layer_stream_open(fd, names[i], &s, NULL));
+		layer_stream_read_ahead(s);
+		size_t at = 0;
+		const void *b;
+		ssize_t n;
+		while ((n = layer_stream_read(s, &b, NULL)) > 0) {
+			ASSERT_TRUE(at + (size_t)n <= plen);
+			ASSERT_EQ(0, memcmp(plain + at, b, (size_t)n));
+			at += (size_t)n;
+		}
+		ASSERT_EQ(0, n);
+		ASSERT_EQ(plen, at);
+		ASSERT_STREQ(want, layer_stream_digest(s));
+		ASSERT_EQ(plen, layer_stream_size(s));
+		layer_stream_free(s);
+		close(fd);
+	}
+	int fd = openat(top, "bad.gz", O_RDONLY);
+	struct layer_stream *s = NULL;
+	ASSERT_EQ(0, layer_stream_open(fd, "bad", &s, NULL));
+	layer_stream_read_ahead(s);
+	cell_error *e = NULL;
+	ASSERT_TRUE(layer_stream_drain(s, &e) < 0);
+	ASSERT_CONTAINS(e->msg, "bad");
+	cell_error_free(e);
+	layer_stream_free(s);
+	close(fd);
+	/* a pipe whose writer stays: the thread waits in read() until freed */
+	int p[2];
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(8, write(p[1], "abcdefgh", 8));
+	ASSERT_EQ(0, layer_stream_open(p[0], "pipe", &s, NULL));
+	layer_stream_read_ahead(s);
+	const void *b;
+	ASSERT_EQ(8, layer_stream_read(s, &b, NULL));
+	layer_stream_free(s);
+	close(p[0]);
+	close(p[1]);
+	close(top);
+	remove_tree_at(AT_FDCWD, dir);
+}
+
 static const struct ent upper[] = {
     {"etc/.wh.group", 'f', "", 0},           {"data/.wh..wh..opq", 'f', "", 0},
     {"data/new", 'f', "new\n", 0644},        {"fresh/dir/file", 'f', "x", 0644},

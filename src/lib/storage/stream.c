@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <isa-l/igzip_lib.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,25 @@
 
 #define IN_SIZE  (1 << 20)
 #define OUT_SIZE (1 << 20)
+/* Chunks a read-ahead thread may hold ready (each up to 1 MiB). */
+#define AHEAD_SLOTS 4
+
+/* The producer side of layer_stream_read_ahead(): chunks in a ring, the
+ * oldest at head; the consumer holds the one before head until its next
+ * read. */
+struct read_ahead {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned char *buf[AHEAD_SLOTS];
+	size_t len[AHEAD_SLOTS];
+	size_t head, count;
+	bool held;
+	bool done;         /* the producer met the end, or failed */
+	int err;           /* then: 0, or a negative errno */
+	cell_error *error; /* and its message */
+	bool stop;         /* asked to end (layer_stream_free) */
+};
 
 struct layer_stream {
 	int fd;
@@ -28,6 +49,7 @@ struct layer_stream {
 	struct inflate_state *gz;
 	bool gz_member_done;
 	struct archive *raw; /* LAYER_COMPRESSION_ZSTD/OTHER */
+	struct read_ahead *ahead;
 };
 
 static int fill_input(struct layer_stream *s)
@@ -228,7 +250,9 @@ int layer_stream_open(int fd, const char *what, struct layer_stream **out, cell_
 	return 0;
 }
 
-ssize_t layer_stream_read(struct layer_stream *s, const void **buf, cell_error **err)
+/* The next chunk, inflated and hashed: layer_stream_read() without a
+ * read-ahead, and the read-ahead thread's work with one. */
+static ssize_t stream_next(struct layer_stream *s, const void **buf, cell_error **err)
 {
 	if (s->eof)
 		return 0;
@@ -258,6 +282,116 @@ ssize_t layer_stream_read(struct layer_stream *s, const void **buf, cell_error *
 		sha256_update(s->hash, *buf, (size_t)n);
 	s->size += (uint64_t)n;
 	return n;
+}
+
+static void *ahead_run(void *arg)
+{
+	struct layer_stream *s = arg;
+	struct read_ahead *a = s->ahead;
+	/* Cancelled (by layer_stream_free) only where it may wait for input
+	 * for ever, in read(): never holding the lock. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	for (;;) {
+		pthread_mutex_lock(&a->lock);
+		while (!a->stop && a->count + (a->held ? 1 : 0) >= AHEAD_SLOTS)
+			pthread_cond_wait(&a->cond, &a->lock);
+		bool stop = a->stop;
+		size_t tail = (a->head + a->count) % AHEAD_SLOTS;
+		pthread_mutex_unlock(&a->lock);
+		if (stop)
+			break;
+		const void *p = NULL;
+		cell_error *e = NULL;
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		ssize_t n = stream_next(s, &p, &e);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (n > 0)
+			memcpy(a->buf[tail], p, (size_t)n);
+		pthread_mutex_lock(&a->lock);
+		if (n > 0) {
+			a->len[tail] = (size_t)n;
+			a->count++;
+		} else {
+			a->done = true;
+			a->err = (int)n;
+			a->error = e;
+		}
+		pthread_cond_broadcast(&a->cond);
+		pthread_mutex_unlock(&a->lock);
+		if (n <= 0)
+			break;
+	}
+	return NULL;
+}
+
+static void ahead_free(struct read_ahead *a)
+{
+	for (size_t i = 0; i < AHEAD_SLOTS; i++)
+		free(a->buf[i]);
+	cell_error_free(a->error);
+	free(a);
+}
+
+void layer_stream_read_ahead(struct layer_stream *s)
+{
+	if (s->ahead || s->eof || s->size > 0)
+		return;
+	struct read_ahead *a = calloc(1, sizeof(*a));
+	if (!a)
+		return;
+	size_t chunk = IN_SIZE > OUT_SIZE ? IN_SIZE : OUT_SIZE;
+	for (size_t i = 0; i < AHEAD_SLOTS; i++)
+		if (!(a->buf[i] = malloc(chunk))) {
+			ahead_free(a);
+			return;
+		}
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	s->ahead = a;
+	/* Signals stay with the threads that were there. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int r = pthread_create(&a->thread, NULL, ahead_run, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		s->ahead = NULL;
+		pthread_mutex_destroy(&a->lock);
+		pthread_cond_destroy(&a->cond);
+		ahead_free(a);
+	}
+}
+
+static ssize_t ahead_read(struct read_ahead *a, const void **buf, cell_error **err)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->held) {
+		a->held = false;
+		pthread_cond_broadcast(&a->cond);
+	}
+	while (a->count == 0 && !a->done)
+		pthread_cond_wait(&a->cond, &a->lock);
+	ssize_t n;
+	if (a->count > 0) {
+		size_t h = a->head;
+		a->head = (h + 1) % AHEAD_SLOTS;
+		a->count--;
+		a->held = true;
+		*buf = a->buf[h];
+		n = (ssize_t)a->len[h];
+	} else {
+		n = a->err;
+		if (n < 0)
+			cell_error_set(err, a->error ? a->error->code : -a->err, "%s",
+				       a->error ? a->error->msg : "read error");
+	}
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+ssize_t layer_stream_read(struct layer_stream *s, const void **buf, cell_error **err)
+{
+	return s->ahead ? ahead_read(s->ahead, buf, err) : stream_next(s, buf, err);
 }
 
 void layer_stream_trust(struct layer_stream *s, const char *digest)
@@ -297,6 +431,21 @@ void layer_stream_free(struct layer_stream *s)
 {
 	if (!s)
 		return;
+	struct read_ahead *a = s->ahead;
+	if (a) {
+		pthread_mutex_lock(&a->lock);
+		a->stop = true;
+		bool done = a->done;
+		pthread_cond_broadcast(&a->cond);
+		pthread_mutex_unlock(&a->lock);
+		/* It may wait in read() for input that never comes. */
+		if (!done)
+			pthread_cancel(a->thread);
+		pthread_join(a->thread, NULL);
+		pthread_mutex_destroy(&a->lock);
+		pthread_cond_destroy(&a->cond);
+		ahead_free(a);
+	}
 	if (s->raw)
 		archive_read_free(s->raw);
 	free(s->gz);

@@ -30,6 +30,12 @@ int layer_stream_open(int fd, const char *what, struct layer_stream **out, cell_
  * it inflates. */
 void layer_stream_trust(struct layer_stream *s, const char *digest);
 
+/* Read, inflate and hash on a thread of its own from now on, a few chunks
+ * ahead of the caller: unpacking a layer then overlaps with inflating and
+ * hashing it. Before the first read; best effort (without a thread, reads
+ * are done by the caller as before). */
+void layer_stream_read_ahead(struct layer_stream *s);
+
 /* Point *buf at the next chunk of uncompressed bytes (valid until the next
  * call). Returns its length, 0 at the end of the stream, or a negative errno
  * with err set (a corrupt or truncated compressed stream). */
@@ -39,7 +45,8 @@ ssize_t layer_stream_read(struct layer_stream *s, const void **buf, cell_error *
  * belongs to the diffID too). */
 int layer_stream_drain(struct layer_stream *s, cell_error **err);
 
-/* After the end: the sha256 of the uncompressed bytes, and their count. */
+/* After the end (and only then, with a read-ahead): the sha256 of the
+ * uncompressed bytes, and their count. */
 const char *layer_stream_digest(struct layer_stream *s);
 uint64_t layer_stream_size(const struct layer_stream *s);
 enum layer_compression layer_stream_compression(const struct layer_stream *s);
