@@ -78,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .rootless = (data[0] & 2) != 0,
 	    .what = "layer fuzz",
 	    .hash_contents = true,
+	    .content_sum = data[0] & 4 ? TREE_SUM_SHA256 : TREE_SUM_CRC64,
 	};
 	struct unpack_result res;
 	cell_error *err = NULL;
@@ -85,10 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* What was hashed while writing must be what a reader sees. */
 		struct tree_summary known, read;
 		cell_error *e2 = NULL;
-		int r1 = tree_summarize(dest, "fuzz", res.contents, &known, &e2);
+		int r1 = tree_summarize(dest, "fuzz", o.content_sum, res.contents, &known, &e2);
 		cell_error_free(e2);
 		e2 = NULL;
-		int r2 = tree_summarize(dest, "fuzz", NULL, &read, &e2);
+		int r2 = tree_summarize(dest, "fuzz", o.content_sum, NULL, &read, &e2);
 		cell_error_free(e2);
 		if (r1 == 0 && r2 == 0 && strcmp(known.digest, read.digest) != 0)
 			abort();

@@ -17,6 +17,7 @@
 #include "image/check.h"
 #include "image/layout.h"
 #include "image/store.h"
+#include "storage/tree.h"
 #include "tap.h"
 
 static char dir[64];
@@ -132,6 +133,45 @@ TEST(blobs_are_verified_while_written)
 	remove_tree_at(AT_FDCWD, dir);
 }
 
+/* New layer records name their content checksum (crc64); a record from
+ * before names none and means SHA-256, and verifies with it; an unknown
+ * name is an error naming it. */
+static void check_old_records(struct image_store *s, const char *chain)
+{
+	_cleanup_free_ char *diff = storage_layer_diff_path(s->storage, chain);
+	ASSERT_TRUE(diff != NULL);
+	char rec[PATH_MAX];
+	snprintf(rec, sizeof(rec), "%s/../layer.json", diff);
+	json_t *j = NULL;
+	ASSERT_EQ(0, json_load_file_at(AT_FDCWD, rec, 1 << 20, &j, NULL));
+	json_t *tree = json_object_get(j, "tree");
+	ASSERT_STREQ("crc64", json_string_value(json_object_get(tree, "content")));
+	int dfd = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct tree_summary old;
+	ASSERT_EQ(0, tree_summarize(dfd, "old", TREE_SUM_SHA256, NULL, &old, NULL));
+	close(dfd);
+	json_object_set_new(tree, "digest", json_string(old.digest));
+	json_object_del(tree, "content");
+	char *text = json_dumps(j, 0);
+	ASSERT_EQ(0, write_file_at(AT_FDCWD, rec, text, strlen(text), 0600));
+	free(text);
+	ASSERT_EQ(0, storage_layer_verify(s->storage, chain, NULL));
+	json_object_set_new(tree, "content", json_string("md5"));
+	text = json_dumps(j, 0);
+	ASSERT_EQ(0, write_file_at(AT_FDCWD, rec, text, strlen(text), 0600));
+	free(text);
+	cell_error *e = NULL;
+	ASSERT_TRUE(storage_layer_verify(s->storage, chain, &e) < 0);
+	ASSERT_CONTAINS(e->msg, "unknown checksum \"md5\"");
+	cell_error_free(e);
+	json_object_set_new(tree, "content", json_string("sha256"));
+	text = json_dumps(j, 0);
+	ASSERT_EQ(0, write_file_at(AT_FDCWD, rec, text, strlen(text), 0600));
+	free(text);
+	ASSERT_EQ(0, storage_layer_verify(s->storage, chain, NULL));
+	json_decref(j);
+}
+
 TEST(index_names)
 {
 	_cleanup_json_ json_t *idx = json_pack("{s:i, s:[]}", "schemaVersion", 2, "manifests");
@@ -231,6 +271,7 @@ static void containers_hold_images(const char *driver)
 	ASSERT_EQ(0, write_file_at(AT_FDCWD, f, "x", 1, 0644));
 	/* the layer itself did not change */
 	ASSERT_EQ(0, storage_layer_verify(s->storage, img.chain_ids[0], NULL));
+	check_old_records(s, img.chain_ids[0]);
 
 	/* rmi refuses an image in use, -f removes the container too */
 	const char *names[] = {"app", NULL};

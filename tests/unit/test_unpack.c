@@ -145,9 +145,9 @@ TEST(diff_id_is_the_uncompressed_sha256_for_every_compression)
 	int d0 = openat(top, "out0", O_RDONLY | O_DIRECTORY),
 	    d1 = openat(top, "out1", O_RDONLY | O_DIRECTORY),
 	    d2 = openat(top, "out2", O_RDONLY | O_DIRECTORY);
-	ASSERT_EQ(0, tree_summarize(d0, "t", NULL, &s0, NULL));
-	ASSERT_EQ(0, tree_summarize(d1, "t", NULL, &s1, NULL));
-	ASSERT_EQ(0, tree_summarize(d2, "t", NULL, &s2, NULL));
+	ASSERT_EQ(0, tree_summarize(d0, "t", TREE_SUM_SHA256, NULL, &s0, NULL));
+	ASSERT_EQ(0, tree_summarize(d1, "t", TREE_SUM_SHA256, NULL, &s1, NULL));
+	ASSERT_EQ(0, tree_summarize(d2, "t", TREE_SUM_SHA256, NULL, &s2, NULL));
 	ASSERT_STREQ(s0.digest, s1.digest);
 	ASSERT_STREQ(s0.digest, s2.digest);
 	/* Hashing while unpacking gives the summary a reader computes. */
@@ -160,9 +160,36 @@ TEST(diff_id_is_the_uncompressed_sha256_for_every_compression)
 	ASSERT_EQ(0, layer_unpack(in, d3, &ho, &hr, NULL));
 	ASSERT_TRUE(hr.contents != NULL);
 	struct tree_summary s3;
-	ASSERT_EQ(0, tree_summarize(d3, "t", hr.contents, &s3, NULL));
+	ASSERT_EQ(0, tree_summarize(d3, "t", TREE_SUM_SHA256, hr.contents, &s3, NULL));
 	ASSERT_STREQ(s0.digest, s3.digest);
 	unpack_result_clear(&hr);
+	/* The same with CRC-64 checksums: as written equals as read, and the
+	 * kind is part of the summary. */
+	int d4 = subdir(top, "out4");
+	lseek(in, 0, SEEK_SET);
+	struct unpack_options co = {.whiteouts = WHITEOUT_OVERLAY,
+				    .what = "crc",
+				    .hash_contents = true,
+				    .content_sum = TREE_SUM_CRC64};
+	struct unpack_result cres;
+	ASSERT_EQ(0, layer_unpack(in, d4, &co, &cres, NULL));
+	struct tree_summary c_known, c_read;
+	ASSERT_EQ(0, tree_summarize(d4, "t", TREE_SUM_CRC64, cres.contents, &c_known, NULL));
+	ASSERT_EQ(0, tree_summarize(d4, "t", TREE_SUM_CRC64, NULL, &c_read, NULL));
+	ASSERT_STREQ(c_known.digest, c_read.digest);
+	ASSERT_EQ(TREE_SUM_CRC64, c_read.content);
+	ASSERT_TRUE(strcmp(c_read.digest, s0.digest) != 0);
+	ASSERT_EQ(s0.size, c_read.size);
+	ASSERT_EQ(s0.entries, c_read.entries);
+	/* and a changed byte changes it */
+	int f = openat(d4, "etc/passwd", O_WRONLY);
+	ASSERT_EQ(1, pwrite(f, "R", 1, 0));
+	close(f);
+	struct tree_summary c_changed;
+	ASSERT_EQ(0, tree_summarize(d4, "t", TREE_SUM_CRC64, NULL, &c_changed, NULL));
+	ASSERT_TRUE(strcmp(c_changed.digest, c_read.digest) != 0);
+	unpack_result_clear(&cres);
+	close(d4);
 	close(in);
 	close(d3);
 	ASSERT_EQ(22 + 10 + 4 + 10, s0.size); /* the hardlink counted once */
@@ -525,9 +552,9 @@ TEST(direct_io_unpack_is_faithful)
 	free(sparse);
 	/* and the two trees summarize the same, hashed while written or read */
 	struct tree_summary sp1, sd1, sd2;
-	ASSERT_EQ(0, tree_summarize(plain, "plain", NULL, &sp1, NULL));
-	ASSERT_EQ(0, tree_summarize(direct, "direct", NULL, &sd1, NULL));
-	ASSERT_EQ(0, tree_summarize(direct, "direct", dr.contents, &sd2, NULL));
+	ASSERT_EQ(0, tree_summarize(plain, "plain", TREE_SUM_SHA256, NULL, &sp1, NULL));
+	ASSERT_EQ(0, tree_summarize(direct, "direct", TREE_SUM_SHA256, NULL, &sd1, NULL));
+	ASSERT_EQ(0, tree_summarize(direct, "direct", TREE_SUM_SHA256, dr.contents, &sd2, NULL));
 	ASSERT_STREQ(sp1.digest, sd1.digest);
 	ASSERT_STREQ(sp1.digest, sd2.digest);
 	unpack_result_clear(&pr);
@@ -550,8 +577,8 @@ TEST(tree_copy_is_faithful)
 	ASSERT_EQ(0, setxattr(p, "user.test", "v", 1, 0));
 	ASSERT_EQ(0, tree_copy(a, b, "copy", NULL));
 	struct tree_summary sa, sb;
-	ASSERT_EQ(0, tree_summarize(a, "a", NULL, &sa, NULL));
-	ASSERT_EQ(0, tree_summarize(b, "b", NULL, &sb, NULL));
+	ASSERT_EQ(0, tree_summarize(a, "a", TREE_SUM_SHA256, NULL, &sa, NULL));
+	ASSERT_EQ(0, tree_summarize(b, "b", TREE_SUM_SHA256, NULL, &sb, NULL));
 	ASSERT_STREQ(sa.digest, sb.digest);
 	ASSERT_EQ(sa.entries, sb.entries);
 	struct stat x, y;
@@ -560,7 +587,7 @@ TEST(tree_copy_is_faithful)
 	ASSERT_EQ(x.st_ino, y.st_ino);
 	/* a change shows in the summary */
 	write_file_at(b, "etc/passwd", "changed\n", 8, 0644);
-	ASSERT_EQ(0, tree_summarize(b, "b", NULL, &sb, NULL));
+	ASSERT_EQ(0, tree_summarize(b, "b", TREE_SUM_SHA256, NULL, &sb, NULL));
 	ASSERT_TRUE(strcmp(sa.digest, sb.digest) != 0);
 	close(a);
 	close(b);

@@ -28,6 +28,8 @@
 #define TMP_PREFIX   ".tmp-"
 #define RECORD_MAX   (1 << 20)
 #define LAYER_RECORD "layer.json"
+/* How new layers checksum their files in their records (tree.h). */
+#define LAYER_CONTENT_SUM TREE_SUM_CRC64
 
 struct storage {
 	char *root;
@@ -258,11 +260,11 @@ char *storage_layer_diff_path(struct storage *s, const char *chain_id)
 
 static int write_layer_record(int dirfd, const struct layer_record *rec, cell_error **err)
 {
-	_cleanup_json_ json_t *j =
-	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:s, s:I, s:I}}", "chainID", rec->chain_id, "diffID",
-		      rec->diff_id, "parent", rec->parent, "driver", rec->driver, "tarSize",
-		      (json_int_t)rec->tar_size, "tree", "digest", rec->tree.digest, "size",
-		      (json_int_t)rec->tree.size, "entries", (json_int_t)rec->tree.entries);
+	_cleanup_json_ json_t *j = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:I, s:{s:s, s:I, s:I, s:s}}", "chainID", rec->chain_id, "diffID",
+	    rec->diff_id, "parent", rec->parent, "driver", rec->driver, "tarSize", (json_int_t)rec->tar_size,
+	    "tree", "digest", rec->tree.digest, "size", (json_int_t)rec->tree.size, "entries",
+	    (json_int_t)rec->tree.entries, "content", tree_sum_name(rec->tree.content));
 	_cleanup_free_ char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
 	if (!text)
 		return cell_error_set(err, ENOMEM, "out of memory");
@@ -301,7 +303,7 @@ int storage_layer_read(struct storage *s, const char *chain_id, struct layer_rec
 	if (json_load_file_at(dfd, LAYER_RECORD, RECORD_MAX, &j, err) < 0)
 		return cell_error_prefix(err, "layer %s", chain_id);
 	memset(out, 0, sizeof(*out));
-	const char *driver = NULL, *tree_digest = NULL;
+	const char *driver = NULL, *tree_digest = NULL, *content = NULL;
 	json_t *tree = NULL;
 	uint64_t u;
 	const char *w = "layer.json";
@@ -313,9 +315,15 @@ int storage_layer_read(struct storage *s, const char *chain_id, struct layer_rec
 	    json_get_object(j, w, "tree", true, &tree, err) < 0 ||
 	    json_get_string(tree, "layer.json.tree", "digest", true, &tree_digest, err) < 0 ||
 	    json_get_u64(tree, "layer.json.tree", "size", true, &out->tree.size, NULL, err) < 0 ||
-	    json_get_u64(tree, "layer.json.tree", "entries", true, &u, NULL, err) < 0)
+	    json_get_u64(tree, "layer.json.tree", "entries", true, &u, NULL, err) < 0 ||
+	    json_get_string(tree, "layer.json.tree", "content", false, &content, err) < 0)
 		return cell_error_prefix(err, "layer %s", chain_id);
 	out->tree.entries = u;
+	/* Records from before content had a kind are SHA-256's. */
+	if (content && tree_sum_from_name(content, &out->tree.content) < 0)
+		return cell_error_set(err, EINVAL,
+				      "layer %s: layer.json.tree.content: unknown checksum \"%s\"", chain_id,
+				      content);
 	if (!digest_valid(tree_digest))
 		return cell_error_set(err, EINVAL, "layer %s: layer.json.tree.digest: not a sha256 digest",
 				      chain_id);
@@ -349,7 +357,7 @@ int storage_layer_verify(struct storage *s, const char *chain_id, cell_error **e
 	struct tree_summary now;
 	char what[DIGEST_BUF + 16];
 	snprintf(what, sizeof(what), "layer %.19s", chain_id);
-	r = tree_summarize(dfd, what, NULL, &now, err);
+	r = tree_summarize(dfd, what, rec.tree.content, NULL, &now, err);
 	if (r < 0)
 		return r;
 	if (strcmp(now.digest, rec.tree.digest) != 0 || now.size != rec.tree.size ||
@@ -401,6 +409,7 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 	    .rootless = s->rootless,
 	    .what = src->what,
 	    .hash_contents = true,
+	    .content_sum = LAYER_CONTENT_SUM,
 	    .direct_io = s->direct_io,
 	};
 	_cleanup_(unpack_result_clear) struct unpack_result res = {0};
@@ -422,7 +431,7 @@ static int build_layer(struct storage *s, const struct layer_source *src, const 
 	memcpy(rec.diff_id, src->diff_id, DIGEST_BUF);
 	snprintf(rec.parent, sizeof(rec.parent), "%s", parent ? parent : "");
 	snprintf(rec.driver, sizeof(rec.driver), "%s", s->driver->name);
-	r = tree_summarize(diff, src->what, res.contents, &rec.tree, err);
+	r = tree_summarize(diff, src->what, LAYER_CONTENT_SUM, res.contents, &rec.tree, err);
 	if (r < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t2);
@@ -469,6 +478,7 @@ static void job_child(struct storage *s, int fd, const char *what, const char *t
 	    .rootless = s->rootless,
 	    .what = what,
 	    .hash_contents = true,
+	    .content_sum = LAYER_CONTENT_SUM,
 	    .direct_io = s->direct_io,
 	    .trusted_digest = trusted,
 	};
@@ -479,7 +489,7 @@ static void job_child(struct storage *s, int fd, const char *what, const char *t
 	int r = diff < 0 ? cell_error_errno(&e, -diff, "open %s", p) : layer_unpack(fd, diff, &o, &res, &e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (r == 0)
-		r = tree_summarize(diff, what, res.contents, &tree, &e);
+		r = tree_summarize(diff, what, LAYER_CONTENT_SUM, res.contents, &tree, &e);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	/* Flushed here, beside the other layers' work: the store's flush
 	 * before it names the image then finds little left to write. */
@@ -598,6 +608,7 @@ static int job_finish(struct layer_job *j, cell_error **err)
 			memcpy(j->tree.digest, digest, DIGEST_BUF);
 			j->tree.size = size;
 			j->tree.entries = entries;
+			j->tree.content = LAYER_CONTENT_SUM;
 			j->status = 0;
 		} else {
 			j->status = msg && msg[0] == '!' ? -atoi(msg + 1) : -EIO;

@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <isa-l/crc64.h>
 #include <limits.h>
 #include <linux/fs.h>
 #include <search.h>
@@ -116,7 +118,29 @@ void tree_content_free(void *root)
 	tdestroy(root, free);
 }
 
+const char *tree_sum_name(enum tree_sum sum)
+{
+	return sum == TREE_SUM_CRC64 ? "crc64" : "sha256";
+}
+
+int tree_sum_from_name(const char *name, enum tree_sum *out)
+{
+	if (strcmp(name, "sha256") == 0)
+		*out = TREE_SUM_SHA256;
+	else if (strcmp(name, "crc64") == 0)
+		*out = TREE_SUM_CRC64;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+void tree_crc64_text(uint64_t crc, char *out)
+{
+	snprintf(out, DIGEST_BUF, "crc64:%016" PRIx64, crc);
+}
+
 struct summarizer {
+	enum tree_sum sum;
 	struct sha256 *tree;
 	struct sha256 *file;
 	unsigned char *buf;
@@ -128,6 +152,7 @@ struct summarizer {
 
 static int hash_file(struct summarizer *s, int fd, char *digest)
 {
+	uint64_t crc = 0;
 	for (;;) {
 		ssize_t n = read(fd, s->buf, BUF_SIZE);
 		if (n < 0 && errno == EINTR)
@@ -136,9 +161,15 @@ static int hash_file(struct summarizer *s, int fd, char *digest)
 			return -errno;
 		if (n == 0)
 			break;
-		sha256_update(s->file, s->buf, (size_t)n);
+		if (s->sum == TREE_SUM_CRC64)
+			crc = crc64_ecma_refl(crc, s->buf, (uint64_t)n);
+		else
+			sha256_update(s->file, s->buf, (size_t)n);
 	}
-	sha256_final(s->file, digest);
+	if (s->sum == TREE_SUM_CRC64)
+		tree_crc64_text(crc, digest);
+	else
+		sha256_final(s->file, digest);
 	return 0;
 }
 
@@ -245,10 +276,12 @@ static int summarize_dir(struct summarizer *s, int dfd, char *path, size_t plen,
 	return r;
 }
 
-int tree_summarize(int dirfd, const char *what, const void *known, struct tree_summary *out, cell_error **err)
+int tree_summarize(int dirfd, const char *what, enum tree_sum sum, const void *known,
+		   struct tree_summary *out, cell_error **err)
 {
-	struct summarizer s = {.out = out, .what = what, .known = known};
+	struct summarizer s = {.sum = sum, .out = out, .what = what, .known = known};
 	memset(out, 0, sizeof(*out));
+	out->content = sum;
 	s.tree = sha256_new();
 	s.file = sha256_new();
 	s.buf = malloc(BUF_SIZE);

@@ -13,6 +13,7 @@
 
 #include "base/digest.h"
 #include "base/error.h"
+#include "tree.h"
 
 enum whiteout_mode {
 	WHITEOUT_OVERLAY, /* char 0:0 and trusted.overlay.opaque, for overlay lower dirs */
@@ -25,9 +26,11 @@ struct unpack_options {
 	bool rootless;
 	/* Names the layer in messages ("layer sha256:ab…"). */
 	const char *what;
-	/* Hash regular files as they are written, into unpack_result.contents,
-	 * so that a tree summary need not read them back. */
+	/* Checksum regular files (by content_sum, tree.h) as they are written,
+	 * into unpack_result.contents, so that a tree summary need not read
+	 * them back. */
 	bool hash_contents;
+	enum tree_sum content_sum;
 	/* Write big files around the page cache (O_DIRECT, where the file
 	 * system takes it): the layer is flushed to disk before it is used
 	 * anyway, and copying it into memory first costs more than the disk. */
