@@ -30,6 +30,13 @@ int layer_stream_open(int fd, const char *what, struct layer_stream **out, cell_
  * it inflates. */
 void layer_stream_trust(struct layer_stream *s, const char *digest);
 
+/* Read an uncompressed stream from a regular file around the page cache
+ * (O_DIRECT, where the file system takes it), for a file written that way
+ * moments ago: its bytes come from the disk straight into our buffer, not
+ * through newly allocated cache pages. Before the first read; the fd gets
+ * its flags back at layer_stream_free(). */
+void layer_stream_read_direct(struct layer_stream *s);
+
 /* Read, inflate and hash on a thread of its own from now on, a few chunks
  * ahead of the caller: unpacking a layer then overlaps with inflating and
  * hashing it. Before the first read; best effort (without a thread, reads

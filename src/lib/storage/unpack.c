@@ -737,6 +737,8 @@ int layer_unpack(int src_fd, int dest_fd, const struct unpack_options *o, struct
 		layer_stream_trust(u.stream, o->trusted_digest);
 	/* Inflating and hashing go on beside the file system work below: for a
 	 * layer of many small files (a distribution's base) they are half of it. */
+	if (o->direct_io)
+		layer_stream_read_direct(u.stream);
 	layer_stream_read_ahead(u.stream);
 	u.ar = archive_read_new();
 	if (!u.ar) {
