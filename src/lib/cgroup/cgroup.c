@@ -358,8 +358,10 @@ int cgroup_join_open(const struct cgroup *cg, struct cgroup_join *j, cell_error 
 			j->unified_path = TAKE_PTR(dir);
 			continue;
 		}
-		_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		int fd = dfd < 0 ? -1 : openat(dfd, "tasks", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		char tasks[PATH_MAX];
+		if (snprintf(tasks, sizeof(tasks), "%s/tasks", dir) >= (int)sizeof(tasks))
+			return cell_error_set(err, ENAMETOOLONG, "open cgroup %s/tasks: path too long", dir);
+		int fd = open(tasks, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return cell_error_errno(err, errno, "open cgroup %s/tasks", dir);
 		j->tasks_fds[j->n] = fd;
