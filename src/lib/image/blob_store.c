@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,18 @@ struct blob_writer {
 	unsigned char *chunk;
 	size_t fill;
 	bool stored; /* the commit gave the blob its name */
+	/* A full chunk goes out on a thread of its own while the next one
+	 * fills: a write around the page cache waits for the disk. */
+	bool thread_on;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned char *out; /* the chunk the thread writes; NULL when it waits */
+	size_t out_len;
+	unsigned char *idle; /* the chunk it wrote last, for the next fill */
+	int out_err;         /* its first error, a negative errno */
+	bool direct_off;     /* it met a refusal of O_DIRECT: the page cache from there on */
+	bool stop;
 };
 
 static int ensure_dir(int parent, const char *name, const char *what, cell_error **err)
@@ -129,15 +143,100 @@ int blob_writer_new(struct blob_store *bs, struct blob_writer **out, cell_error 
 	return 0;
 }
 
-/* A full chunk around the page cache; on any refusal, the rest of the blob
- * goes through it. */
-static int write_chunk(struct blob_writer *w)
+/* Write a chunk around the page cache; on a refusal, through it, and so
+ * the rest of the blob. */
+static int write_direct(struct blob_writer *w, const unsigned char *buf, size_t len, bool *direct_off)
 {
-	int r = write_all(w->fd, w->chunk, w->fill);
+	int r = write_all(w->fd, buf, len);
 	if (r == -EINVAL) {
 		int fl = fcntl(w->fd, F_GETFL);
 		if (fl >= 0 && fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) == 0)
-			r = write_all(w->fd, w->chunk, w->fill);
+			r = write_all(w->fd, buf, len);
+		*direct_off = true;
+	}
+	return r;
+}
+
+static void *writer_run(void *arg)
+{
+	struct blob_writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->out && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->out)
+			break;
+		unsigned char *buf = w->out;
+		size_t len = w->out_len;
+		pthread_mutex_unlock(&w->lock);
+		bool off = false;
+		int r = w->out_err < 0 ? 0 : write_direct(w, buf, len, &off);
+		pthread_mutex_lock(&w->lock);
+		if (r < 0 && w->out_err == 0)
+			w->out_err = r;
+		w->direct_off = w->direct_off || off;
+		w->idle = buf;
+		w->out = NULL;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Wait for the chunk in flight; its error, if any. */
+static int writer_drain(struct blob_writer *w)
+{
+	if (!w->thread_on)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	while (w->out)
+		pthread_cond_wait(&w->cond, &w->lock);
+	int r = w->out_err;
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+static bool writer_start(struct blob_writer *w)
+{
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	w->thread_on = pthread_create(&w->thread, NULL, writer_run, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!w->thread_on) {
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+	}
+	return w->thread_on;
+}
+
+/* A full chunk: to the thread, which the next fill does not wait for. */
+static int write_chunk(struct blob_writer *w)
+{
+	if (w->thread_on || writer_start(w)) {
+		int r = writer_drain(w);
+		if (r < 0)
+			return r;
+		unsigned char *next = w->idle;
+		w->idle = NULL;
+		if (!w->direct_off &&
+		    (next || posix_memalign((void **)&next, DIRECT_ALIGN, DIRECT_CHUNK) == 0)) {
+			pthread_mutex_lock(&w->lock);
+			w->out = w->chunk;
+			w->out_len = w->fill;
+			pthread_cond_broadcast(&w->cond);
+			pthread_mutex_unlock(&w->lock);
+			w->chunk = next;
+			w->fill = 0;
+			return 0;
+		}
+		free(next);
+	}
+	bool off = w->direct_off;
+	int r = write_direct(w, w->chunk, w->fill, &off);
+	if (off) {
 		free(w->chunk);
 		w->chunk = NULL;
 	}
@@ -147,12 +246,15 @@ static int write_chunk(struct blob_writer *w)
 
 static int write_tail(struct blob_writer *w)
 {
+	int r = writer_drain(w);
+	if (r < 0)
+		return r;
 	if (!w->chunk)
 		return 0;
 	int fl = fcntl(w->fd, F_GETFL);
 	if (fl < 0 || fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) < 0)
 		return -errno;
-	int r = write_all(w->fd, w->chunk, w->fill);
+	r = write_all(w->fd, w->chunk, w->fill);
 	free(w->chunk);
 	w->chunk = NULL;
 	w->fill = 0;
@@ -247,6 +349,16 @@ void blob_writer_free(struct blob_writer *w)
 {
 	if (!w)
 		return;
+	if (w->thread_on) {
+		pthread_mutex_lock(&w->lock);
+		w->stop = true;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+	}
+	free(w->idle);
 	if (w->fd >= 0)
 		close(w->fd);
 	if (w->tmpname[0])
