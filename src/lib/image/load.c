@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strv.h"
@@ -150,13 +152,19 @@ static int read_small(struct archive *a, int64_t size, char **out, size_t *len, 
 	return 0;
 }
 
+/* Read an archive file into the blob store. A big one (a layer, almost
+ * always) is also unpacked as it is read, through a pipe into an unpack
+ * worker (*fed then), beside the reading of the rest of the archive. */
 static int ingest_file(struct loader *l, struct archive *a, struct archive_item *it, const char *expected,
-		       unsigned char *buf, bool *stored, cell_error **err)
+		       int64_t size, unsigned char *buf, bool *stored, bool *fed, cell_error **err)
 {
 	_cleanup_(blob_writer_freep) struct blob_writer *w = NULL;
 	int r = blob_writer_new(l->s->blobs, &w, err);
 	if (r < 0)
 		return r;
+	_cleanup_close_ int feed = -EBADF;
+	size_t slot = 0;
+	*fed = size >= UNPACK_AHEAD_MIN && image_store_unpack_feed(l->s, &feed, &slot, NULL) == 0;
 	for (;;) {
 		la_ssize_t n = archive_read_data(a, buf, BUF_SIZE);
 		if (n < 0)
@@ -167,11 +175,23 @@ static int ingest_file(struct loader *l, struct archive *a, struct archive_item 
 		r = blob_writer_write(w, buf, (size_t)n, err);
 		if (r < 0)
 			return r;
+		/* A worker that stopped reading (not a tar after all) has its
+		 * report; the blob goes on without it. */
+		if (feed >= 0 && write_all(feed, buf, (size_t)n) < 0) {
+			close(feed);
+			feed = -EBADF;
+		}
+	}
+	if (feed >= 0) {
+		close(feed);
+		feed = -EBADF;
 	}
 	it->size = (int64_t)blob_writer_size(w);
 	r = blob_writer_commit(w, expected, -1, it->digest, err);
 	if (r < 0)
 		return cell_error_prefix(err, "%s: archive file %s", l->path, it->name);
+	if (*fed)
+		image_store_pending_name(l->s, slot, it->digest);
 	*stored = blob_writer_stored(w);
 	return 0;
 }
@@ -259,11 +279,11 @@ static int read_archive(struct loader *l, int fd, cell_error **err)
 				snprintf(expected, sizeof(expected), DIGEST_PREFIX "%s", name + 13);
 				exp = expected;
 			}
-			bool stored = false;
-			r = ingest_file(l, a, it, exp, buf, &stored, err);
-			/* Big files are layers, almost always: unpacking them now
-			 * overlaps with reading the rest of the archive. */
-			if (r == 0 && it->size >= UNPACK_AHEAD_MIN)
+			bool stored = false, fed = false;
+			r = ingest_file(l, a, it, exp, size, buf, &stored, &fed, err);
+			/* Not fed while read (too many unpacks under way): from
+			 * the blob, still before the archive's end. */
+			if (r == 0 && !fed && it->size >= UNPACK_AHEAD_MIN)
 				image_store_unpack_ahead(l->s, it->digest, stored);
 		}
 		if (r < 0)
@@ -495,6 +515,10 @@ int image_archive_load(struct image_store *s, const char *path, const struct pla
 	int r = image_store_lock(s, true, err);
 	if (r < 0)
 		return r;
+	/* A pipe into an unpack worker that gave up must fail a write, not
+	 * kill us. */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+	sigaction(SIGPIPE, &ign, &old_pipe);
 	_cleanup_strv_ char **out = NULL;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -530,6 +554,7 @@ int image_archive_load(struct image_store *s, const char *path, const struct pla
 	blob_store_direct_io(s->blobs, false);
 	blob_store_defer_sync(s->blobs, false);
 	image_store_unlock(s);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	loader_clear(&l);
 	if (r < 0)
 		return r;

@@ -127,7 +127,9 @@ bool image_store_unpack_ahead(struct image_store *s, const char *digest, bool fr
 	return true;
 }
 
-int image_store_unpack_stream(struct image_store *s, const char *digest, int *fd, cell_error **err)
+/* A pending unpack fed through a pipe; digest may be "" (named later). */
+static int start_stream(struct image_store *s, const char *digest, const char *what, int *fd,
+			cell_error **err)
 {
 	struct pending_layer *v = realloc(s->pending, (s->n_pending + 1) * sizeof(*v));
 	if (!v)
@@ -140,10 +142,8 @@ int image_store_unpack_stream(struct image_store *s, const char *digest, int *fd
 	 * much before it waits. Best effort: the default depth works too. */
 	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
 	struct pending_layer *pl = &v[s->n_pending];
-	memcpy(pl->digest, digest, DIGEST_BUF);
+	snprintf(pl->digest, sizeof(pl->digest), "%s", digest);
 	pl->fd = -1;
-	char what[64];
-	snprintf(what, sizeof(what), "layer %.19s", digest);
 	int r = storage_unpack_start(s->storage, p[0], what, NULL, &pl->job, err);
 	close(p[0]);
 	if (r < 0) {
@@ -153,6 +153,31 @@ int image_store_unpack_stream(struct image_store *s, const char *digest, int *fd
 	s->n_pending++;
 	*fd = p[1];
 	return 0;
+}
+
+int image_store_unpack_stream(struct image_store *s, const char *digest, int *fd, cell_error **err)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "layer %.19s", digest);
+	return start_stream(s, digest, what, fd, err);
+}
+
+int image_store_unpack_feed(struct image_store *s, int *fd, size_t *slot, cell_error **err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t running = 0;
+	for (size_t i = 0; i < s->n_pending; i++)
+		running += storage_unpack_running(s->pending[i].job);
+	if (running >= (size_t)(cpus > 0 ? cpus : 1))
+		return -EBUSY;
+	*slot = s->n_pending;
+	return start_stream(s, "", "a layer being loaded", fd, err);
+}
+
+void image_store_pending_name(struct image_store *s, size_t slot, const char *digest)
+{
+	if (slot < s->n_pending)
+		snprintf(s->pending[slot].digest, sizeof(s->pending[slot].digest), "%s", digest);
 }
 
 int image_store_pending_error(struct image_store *s, const char *digest, cell_error **err)

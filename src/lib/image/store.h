@@ -128,6 +128,13 @@ bool image_store_unpack_ahead(struct image_store *s, const char *digest, bool fr
  * builds a layer on its parent's tree. Needs the exclusive lock. */
 int image_store_unpack_stream(struct image_store *s, const char *digest, int *fd, cell_error **err);
 
+/* The same for a blob being read whose digest is not known yet (a load of
+ * an archive): *slot names the unpack until image_store_pending_name()
+ * gives it the blob's digest. Best effort: -EBUSY (and no message) while
+ * as many unpacks as processors run. */
+int image_store_unpack_feed(struct image_store *s, int *fd, size_t *slot, cell_error **err);
+void image_store_pending_name(struct image_store *s, size_t slot, const char *digest);
+
 /* Wait for the unpack of a pending layer and take its result (why it
  * stopped reading, when its pipe broke). */
 int image_store_pending_error(struct image_store *s, const char *digest, cell_error **err);
