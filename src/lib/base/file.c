@@ -275,3 +275,13 @@ void dir_spread_subdirs(int fd)
 	flags |= FS_TOPDIR_FL;
 	(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
 }
+
+int fd_set_direct(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -errno;
+	if (fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) < 0)
+		return -errno;
+	return 0;
+}

@@ -43,6 +43,11 @@ int write_file_replace(int dirfd, const char *name, const void *buf, size_t len,
 int dir_names(int dirfd, bool (*keep)(const char *name, void *ctx), void *ctx, bool sorted, char ***out,
 	      size_t *n);
 
+/* Turn O_DIRECT on or off for fd (its open file description: every
+ * copy of fd). Returns 0 or a negative errno (EINVAL where the file
+ * system takes no O_DIRECT). */
+int fd_set_direct(int fd, bool on);
+
 /* Ask the file system to spread the subdirectories of the directory fd
  * over its block groups, as for the top of unrelated trees such as /home
  * (ext2/3/4's FS_TOPDIR_FL, for the Orlov allocator). Without it ext4 puts

@@ -130,11 +130,10 @@ int blob_writer_new(struct blob_store *bs, struct blob_writer **out, cell_error 
 	}
 	fchmod(w->fd, 0644);
 	if (bs->direct_io) {
-		int fl = fcntl(w->fd, F_GETFL);
 		void *chunk = NULL;
 		/* Where the file system takes no O_DIRECT, the page cache it is. */
-		if (fl >= 0 && posix_memalign(&chunk, DIRECT_ALIGN, DIRECT_CHUNK) == 0 &&
-		    fcntl(w->fd, F_SETFL, fl | O_DIRECT) == 0)
+		if (posix_memalign(&chunk, DIRECT_ALIGN, DIRECT_CHUNK) == 0 &&
+		    fd_set_direct(w->fd, true) == 0)
 			w->chunk = chunk;
 		else
 			free(chunk);
@@ -149,8 +148,7 @@ static int write_direct(struct blob_writer *w, const unsigned char *buf, size_t 
 {
 	int r = write_all(w->fd, buf, len);
 	if (r == -EINVAL) {
-		int fl = fcntl(w->fd, F_GETFL);
-		if (fl >= 0 && fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) == 0)
+		if (fd_set_direct(w->fd, false) == 0)
 			r = write_all(w->fd, buf, len);
 		*direct_off = true;
 	}
@@ -251,9 +249,8 @@ static int write_tail(struct blob_writer *w)
 		return r;
 	if (!w->chunk)
 		return 0;
-	int fl = fcntl(w->fd, F_GETFL);
-	if (fl < 0 || fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) < 0)
-		return -errno;
+	if ((r = fd_set_direct(w->fd, false)) < 0)
+		return r;
 	r = write_all(w->fd, w->chunk, w->fill);
 	free(w->chunk);
 	w->chunk = NULL;

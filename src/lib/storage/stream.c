@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "dynlib/archive.h"
 
 #define IN_SIZE  (1 << 20)
@@ -156,9 +157,7 @@ static ssize_t read_gzip(struct layer_stream *s, const void **buf, cell_error **
 
 static void direct_end(struct layer_stream *s)
 {
-	int fl = fcntl(s->fd, F_GETFL);
-	if (fl >= 0)
-		fcntl(s->fd, F_SETFL, fl & ~O_DIRECT);
+	fd_set_direct(s->fd, false);
 	s->direct = false;
 }
 
@@ -423,9 +422,7 @@ void layer_stream_read_direct(struct layer_stream *s)
 	off_t at = lseek(s->fd, 0, SEEK_CUR);
 	if (at < 0 || at % 4096 != 0 || at >= st.st_size)
 		return;
-	int fl = fcntl(s->fd, F_GETFL);
-	if (fl >= 0 && fcntl(s->fd, F_SETFL, fl | O_DIRECT) == 0)
-		s->direct = true;
+	s->direct = fd_set_direct(s->fd, true) == 0;
 }
 
 void layer_stream_trust(struct layer_stream *s, const char *digest)

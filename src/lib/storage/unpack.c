@@ -345,13 +345,6 @@ static int write_at(int fd, const void *buf, size_t len, off_t at)
 	return 0;
 }
 
-static void direct_off(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0)
-		fcntl(fd, F_SETFL, fl & ~O_DIRECT);
-}
-
 /* Write the staged chunk (whole chunks around the page cache; with last,
  * the unaligned end through it, and direct I/O ends for the file). A file
  * system that refuses O_DIRECT gets everything through the page cache. */
@@ -361,11 +354,11 @@ static int stage_flush(struct unpacker *u, int fd, off_t *at, size_t *fill, bool
 	int r = n ? write_at(fd, u->stage, n, *at) : 0;
 	if (r == -EINVAL) {
 		u->no_direct = true;
-		direct_off(fd);
+		fd_set_direct(fd, false);
 		r = write_at(fd, u->stage, n, *at);
 	}
 	if (r == 0 && last) {
-		direct_off(fd);
+		fd_set_direct(fd, false);
 		if (*fill > n)
 			r = write_at(fd, u->stage + n, *fill - n, *at + (off_t)n);
 	}
@@ -385,8 +378,7 @@ static bool direct_start(struct unpacker *u, int fd, int64_t size)
 			return false;
 		u->stage = p;
 	}
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_DIRECT) < 0) {
+	if (fd_set_direct(fd, true) < 0) {
 		u->no_direct = true;
 		return false;
 	}
