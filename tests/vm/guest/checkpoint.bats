@@ -27,8 +27,16 @@ ckpt() {
 	return $rc
 }
 
+# The shell truncates the file before it writes the next number: a read
+# in between finds it empty, and reads again.
 count() {
-	cat "$BUNDLE/rootfs/tmp/count"
+	local c i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		c=$(cat "$BUNDLE/rootfs/tmp/count") || return 1
+		[ -n "$c" ] && break
+		sleep 0.02
+	done
+	echo "$c"
 }
 
 count_above() {
