@@ -97,16 +97,21 @@ int image_store_open(const struct image_store_options *o, struct image_store **o
 
 static struct layer_job *pending_job(struct image_store *s, const char *digest);
 
-bool image_store_unpack_ahead(struct image_store *s, const char *digest, bool fresh)
+/* As many unpacks under way as processors: another would only wait. */
+static bool unpacks_busy(struct image_store *s)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t running = 0;
-	for (size_t i = 0; i < s->n_pending; i++) {
-		if (strcmp(s->pending[i].digest, digest) == 0)
-			return true;
+	for (size_t i = 0; i < s->n_pending; i++)
 		running += storage_unpack_running(s->pending[i].job);
-	}
-	if (running >= (size_t)(cpus > 0 ? cpus : 1))
+	return running >= (size_t)(cpus > 0 ? cpus : 1);
+}
+
+bool image_store_unpack_ahead(struct image_store *s, const char *digest, bool fresh)
+{
+	if (pending_job(s, digest))
+		return true;
+	if (unpacks_busy(s))
 		return false;
 	struct pending_layer *v = realloc(s->pending, (s->n_pending + 1) * sizeof(*v));
 	if (!v)
@@ -164,11 +169,7 @@ int image_store_unpack_stream(struct image_store *s, const char *digest, int *fd
 
 int image_store_unpack_feed(struct image_store *s, int *fd, size_t *slot, cell_error **err)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t running = 0;
-	for (size_t i = 0; i < s->n_pending; i++)
-		running += storage_unpack_running(s->pending[i].job);
-	if (running >= (size_t)(cpus > 0 ? cpus : 1))
+	if (unpacks_busy(s))
 		return -EBUSY;
 	*slot = s->n_pending;
 	return start_stream(s, "", "a layer being loaded", fd, err);
