@@ -52,12 +52,18 @@ bool cgfile_exists(const struct cgfile_dir *d, const char *file)
 
 int cgfile_write(const struct cgfile_dir *d, const char *file, const char *value, cell_error **err)
 {
-	_cleanup_close_ int fd = openat(d->fd, file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_close_ int fd = -EBADF;
+	return cgfile_write_to(d, &fd, file, value, err);
+}
+
+int cgfile_write_to(const struct cgfile_dir *d, int *fd, const char *file, const char *value,
+		    cell_error **err)
+{
+	if (*fd < 0 && (*fd = openat(d->fd, file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return cell_error_errno(err, errno, "write \"%s\" to %s/%s", value, d->path, file);
 	size_t len = strlen(value);
 	ssize_t n;
-	while ((n = write(fd, value, len)) < 0 && errno == EINTR)
+	while ((n = write(*fd, value, len)) < 0 && errno == EINTR)
 		;
 	if (n < 0)
 		return cell_error_errno(err, errno, "write \"%s\" to %s/%s", value, d->path, file);

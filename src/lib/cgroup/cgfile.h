@@ -27,6 +27,11 @@ bool cgfile_exists(const struct cgfile_dir *d, const char *file);
 
 /* Write value to file (one write). */
 int cgfile_write(const struct cgfile_dir *d, const char *file, const char *value, cell_error **err);
+/* The same through *fd, which it opens when negative and leaves open for
+ * the next value to the same file (the caller closes it): for files that
+ * take many values, one per write, such as v1's devices.allow. */
+int cgfile_write_to(const struct cgfile_dir *d, int *fd, const char *file, const char *value,
+		    cell_error **err);
 int cgfile_writef(const struct cgfile_dir *d, const char *file, cell_error **err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -496,18 +496,9 @@ static int apply_devices(const struct cgroup *cg, const struct cgroup_resources 
 		char *sp = strchr(line, ' ');
 		*sp = '\0';
 		bool is_allow = strcmp(line, "allow") == 0;
-		const char *file = is_allow ? "devices.allow" : "devices.deny";
-		int *fd = is_allow ? &allow : &deny;
-		const char *rule = sp + 1;
-		if (*fd < 0 && (*fd = openat(d.fd, file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-			return cell_error_errno(err, errno, "linux.resources.devices: write \"%s\" to %s/%s",
-						rule, d.path, file);
-		ssize_t n;
-		while ((n = write(*fd, rule, strlen(rule))) < 0 && errno == EINTR)
-			;
-		if (n < 0)
-			return cell_error_errno(err, errno, "linux.resources.devices: write \"%s\" to %s/%s",
-						rule, d.path, file);
+		if ((rc = cgfile_write_to(&d, is_allow ? &allow : &deny,
+					  is_allow ? "devices.allow" : "devices.deny", sp + 1, err)) < 0)
+			return cell_error_prefix(err, "linux.resources.devices");
 	}
 	return 0;
 }
