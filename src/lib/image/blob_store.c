@@ -3,8 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 #include "base/file.h"
 #include "base/path.h"
 #include "base/strv.h"
+#include "base/thread.h"
 
 #define BUF_SIZE (1 << 20)
 /* What a writer gathers before one write around the page cache. */
@@ -198,11 +197,7 @@ static bool writer_start(struct blob_writer *w)
 {
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	w->thread_on = pthread_create(&w->thread, NULL, writer_run, w) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	w->thread_on = thread_start(&w->thread, writer_run, w) == 0;
 	if (!w->thread_on) {
 		pthread_mutex_destroy(&w->lock);
 		pthread_cond_destroy(&w->cond);

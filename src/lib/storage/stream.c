@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/thread.h"
 #include "dynlib/archive.h"
 
 #define IN_SIZE  (1 << 20)
@@ -365,13 +364,7 @@ void layer_stream_read_ahead(struct layer_stream *s)
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->cond, NULL);
 	s->ahead = a;
-	/* Signals stay with the threads that were there. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int r = pthread_create(&a->thread, NULL, ahead_run, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
+	if (thread_start(&a->thread, ahead_run, s) != 0) {
 		s->ahead = NULL;
 		pthread_mutex_destroy(&a->lock);
 		pthread_cond_destroy(&a->cond);
