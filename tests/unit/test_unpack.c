@@ -278,6 +278,25 @@ TEST(concatenated_gzip_members_and_corruption)
 	remove_tree_at(AT_FDCWD, dir);
 }
 
+/* The stream s gives exactly the len bytes at data, then its end, and the
+ * digest of those bytes. */
+static void expect_stream(struct layer_stream *s, const void *data, size_t len)
+{
+	char want[DIGEST_BUF];
+	digest_buffer(data, len, want);
+	size_t at = 0;
+	const void *b;
+	ssize_t n;
+	while ((n = layer_stream_read(s, &b, NULL)) > 0) {
+		ASSERT_TRUE(at + (size_t)n <= len);
+		ASSERT_EQ(0, memcmp((const char *)data + at, b, (size_t)n));
+		at += (size_t)n;
+	}
+	ASSERT_EQ(0, n);
+	ASSERT_EQ(len, at);
+	ASSERT_STREQ(want, layer_stream_digest(s));
+}
+
 /* Through a read-ahead thread the stream is the same: bytes, size, digest,
  * and a corrupt one fails the same way; freeing it early does not wait for
  * input that never comes. */
@@ -293,25 +312,13 @@ TEST(read_ahead_gives_the_same_stream)
 	_cleanup_free_ char *plain = NULL;
 	size_t plen = 0;
 	ASSERT_EQ(0, read_file_at(top, "big", 1 << 24, &plain, &plen));
-	char want[DIGEST_BUF];
-	digest_buffer(plain, plen, want);
 	static const char *const names[] = {"big", "big.gz"};
 	for (size_t i = 0; i < 2; i++) {
 		int fd = openat(top, names[i], O_RDONLY);
 		struct layer_stream *s = NULL;
 		ASSERT_EQ(0, layer_stream_open(fd, names[i], &s, NULL));
 		layer_stream_read_ahead(s);
-		size_t at = 0;
-		const void *b;
-		ssize_t n;
-		while ((n = layer_stream_read(s, &b, NULL)) > 0) {
-			ASSERT_TRUE(at + (size_t)n <= plen);
-			ASSERT_EQ(0, memcmp(plain + at, b, (size_t)n));
-			at += (size_t)n;
-		}
-		ASSERT_EQ(0, n);
-		ASSERT_EQ(plen, at);
-		ASSERT_STREQ(want, layer_stream_digest(s));
+		expect_stream(s, plain, plen);
 		ASSERT_EQ(plen, layer_stream_size(s));
 		layer_stream_free(s);
 		close(fd);
@@ -356,8 +363,6 @@ TEST(direct_reads_give_the_same_stream)
 		data[i] = (unsigned char)(i * 2654435761u >> 13);
 	ASSERT_EQ(0, write_all(fd, data, len));
 	ASSERT_EQ(0, fsync(fd));
-	char want[DIGEST_BUF];
-	digest_buffer(data, len, want);
 	for (int ahead = 0; ahead < 2; ahead++) {
 		ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
 		int before = fcntl(fd, F_GETFL);
@@ -366,17 +371,7 @@ TEST(direct_reads_give_the_same_stream)
 		layer_stream_read_direct(s);
 		if (ahead)
 			layer_stream_read_ahead(s);
-		size_t at = 0;
-		const void *b;
-		ssize_t n;
-		while ((n = layer_stream_read(s, &b, NULL)) > 0) {
-			ASSERT_TRUE(at + (size_t)n <= len);
-			ASSERT_EQ(0, memcmp(data + at, b, (size_t)n));
-			at += (size_t)n;
-		}
-		ASSERT_EQ(0, n);
-		ASSERT_EQ(len, at);
-		ASSERT_STREQ(want, layer_stream_digest(s));
+		expect_stream(s, data, len);
 		layer_stream_free(s);
 		ASSERT_EQ(before, fcntl(fd, F_GETFL));
 	}
