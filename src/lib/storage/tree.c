@@ -134,15 +134,40 @@ int tree_sum_from_name(const char *name, enum tree_sum *out)
 	return 0;
 }
 
-void tree_crc64_text(uint64_t crc, char *out)
+int tree_file_sum_init(struct tree_file_sum *f, enum tree_sum kind)
 {
-	snprintf(out, DIGEST_BUF, "crc64:%016" PRIx64, crc);
+	*f = (struct tree_file_sum){.kind = kind};
+	if (kind == TREE_SUM_SHA256 && !(f->sha = sha256_new()))
+		return -ENOMEM;
+	return 0;
+}
+
+void tree_file_sum_update(struct tree_file_sum *f, const void *buf, size_t len)
+{
+	if (f->kind == TREE_SUM_CRC64)
+		f->crc = crc64_ecma_refl(f->crc, buf, (uint64_t)len);
+	else
+		sha256_update(f->sha, buf, len);
+}
+
+void tree_file_sum_final(struct tree_file_sum *f, char *out)
+{
+	if (f->kind == TREE_SUM_CRC64)
+		snprintf(out, DIGEST_BUF, "crc64:%016" PRIx64, f->crc);
+	else
+		sha256_final(f->sha, out);
+	f->crc = 0;
+}
+
+void tree_file_sum_clear(struct tree_file_sum *f)
+{
+	sha256_free(f->sha);
+	f->sha = NULL;
 }
 
 struct summarizer {
-	enum tree_sum sum;
 	struct sha256 *tree;
-	struct sha256 *file;
+	struct tree_file_sum file;
 	unsigned char *buf;
 	const void *known;
 	void *inodes;
@@ -152,7 +177,6 @@ struct summarizer {
 
 static int hash_file(struct summarizer *s, int fd, char *digest)
 {
-	uint64_t crc = 0;
 	for (;;) {
 		ssize_t n = read(fd, s->buf, BUF_SIZE);
 		if (n < 0 && errno == EINTR)
@@ -161,15 +185,9 @@ static int hash_file(struct summarizer *s, int fd, char *digest)
 			return -errno;
 		if (n == 0)
 			break;
-		if (s->sum == TREE_SUM_CRC64)
-			crc = crc64_ecma_refl(crc, s->buf, (uint64_t)n);
-		else
-			sha256_update(s->file, s->buf, (size_t)n);
+		tree_file_sum_update(&s->file, s->buf, (size_t)n);
 	}
-	if (s->sum == TREE_SUM_CRC64)
-		tree_crc64_text(crc, digest);
-	else
-		sha256_final(s->file, digest);
+	tree_file_sum_final(&s->file, digest);
 	return 0;
 }
 
@@ -279,14 +297,13 @@ static int summarize_dir(struct summarizer *s, int dfd, char *path, size_t plen,
 int tree_summarize(int dirfd, const char *what, enum tree_sum sum, const void *known,
 		   struct tree_summary *out, cell_error **err)
 {
-	struct summarizer s = {.sum = sum, .out = out, .what = what, .known = known};
+	struct summarizer s = {.out = out, .what = what, .known = known};
 	memset(out, 0, sizeof(*out));
 	out->content = sum;
 	s.tree = sha256_new();
-	s.file = sha256_new();
 	s.buf = malloc(BUF_SIZE);
 	int r;
-	if (!s.tree || !s.file || !s.buf) {
+	if (!s.tree || tree_file_sum_init(&s.file, sum) < 0 || !s.buf) {
 		r = cell_error_set(err, ENOMEM, "out of memory");
 	} else {
 		char path[PATH_MAX] = "";
@@ -296,7 +313,7 @@ int tree_summarize(int dirfd, const char *what, enum tree_sum sum, const void *k
 	}
 	tdestroy(s.inodes, free);
 	sha256_free(s.tree);
-	sha256_free(s.file);
+	tree_file_sum_clear(&s.file);
 	free(s.buf);
 	return r;
 }

@@ -51,9 +51,19 @@ void tree_content_free(void *root);
 int tree_summarize(int dirfd, const char *what, enum tree_sum sum, const void *known,
 		   struct tree_summary *out, cell_error **err);
 
-/* A file's content checksum as a summary takes it: "crc64:" and 16 hex
- * digits (out holds DIGEST_BUF). */
-void tree_crc64_text(uint64_t crc, char *out);
+/* A file's content checksum of one kind, fed as the content comes: what an
+ * unpacker computes while it writes and a summary while it reads back. */
+struct tree_file_sum {
+	enum tree_sum kind;
+	uint64_t crc;
+	struct sha256 *sha;
+};
+int tree_file_sum_init(struct tree_file_sum *f, enum tree_sum kind); /* 0 or -ENOMEM */
+void tree_file_sum_update(struct tree_file_sum *f, const void *buf, size_t len);
+/* The checksum as a summary takes it ("sha256:…", "crc64:" and 16 hex
+ * digits) into out (DIGEST_BUF); f starts over for the next file. */
+void tree_file_sum_final(struct tree_file_sum *f, char *out);
+void tree_file_sum_clear(struct tree_file_sum *f);
 
 /* Copy everything below src_fd into the empty directory dst_fd: types,
  * owners, modes, times, xattrs, hardlinks, device nodes; file data with

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <isa-l/crc64.h>
 #include <limits.h>
 #include <search.h>
 #include <stdio.h>
@@ -43,7 +42,7 @@ struct unpacker {
 	void *created; /* tsearch set of paths this layer made (WHITEOUT_DELETE) */
 	struct dir_time *dirs;
 	size_t n_dirs, cap_dirs;
-	struct sha256 *content; /* with hash_contents by TREE_SUM_SHA256 */
+	struct tree_file_sum content; /* with hash_contents */
 	void *contents;
 	unsigned char *stage; /* with direct_io: aligned chunk of the file being written */
 	bool no_direct;       /* the file system refused O_DIRECT */
@@ -395,8 +394,6 @@ static int write_content(struct unpacker *u, int fd, struct archive_entry *e, co
 	/* The content hashes as it goes while it comes in order without holes;
 	 * a sparse file is left for the summary to read. */
 	bool hashing = u->o->hash_contents;
-	bool crc = u->o->content_sum == TREE_SUM_CRC64;
-	uint64_t sum = 0;
 	bool direct = direct_start(u, fd, archive_entry_size(e));
 	off_t staged_at = 0;
 	size_t fill = 0;
@@ -411,10 +408,8 @@ static int write_content(struct unpacker *u, int fd, struct archive_entry *e, co
 		}
 		if (hashing && offset != end)
 			hashing = false;
-		if (hashing && crc)
-			sum = crc64_ecma_refl(sum, block, (uint64_t)size);
-		else if (hashing)
-			sha256_update(u->content, block, size);
+		if (hashing)
+			tree_file_sum_update(&u->content, block, size);
 		r = 0;
 		/* A hole ends direct I/O for the file: chunks must follow each other. */
 		if (direct && offset != staged_at + (off_t)fill) {
@@ -451,10 +446,7 @@ static int write_content(struct unpacker *u, int fd, struct archive_entry *e, co
 		return entry_errno(u, errno, entry, "truncate", err);
 	if (u->o->hash_contents) {
 		char digest[DIGEST_BUF];
-		if (crc)
-			tree_crc64_text(sum, digest);
-		else
-			sha256_final(u->content, digest);
+		tree_file_sum_final(&u->content, digest);
 		if (note_content(u, fd, hashing && want == end ? digest : NULL) < 0)
 			return entry_errno(u, errno ? errno : ENOMEM, entry, "remember content digest", err);
 	}
@@ -706,7 +698,7 @@ static void unpacker_free(struct unpacker *u)
 	cell_error_free(u->stream_err);
 	tdestroy(u->created, free);
 	tree_content_free(u->contents);
-	sha256_free(u->content);
+	tree_file_sum_clear(&u->content);
 	free(u->stage);
 	for (size_t i = 0; i < u->n_dirs; i++)
 		free(u->dirs[i].path);
@@ -718,7 +710,7 @@ int layer_unpack(int src_fd, int dest_fd, const struct unpack_options *o, struct
 {
 	struct unpacker u = {.o = o, .dest = dest_fd};
 	res->contents = NULL;
-	if (o->hash_contents && o->content_sum == TREE_SUM_SHA256 && !(u.content = sha256_new()))
+	if (o->hash_contents && tree_file_sum_init(&u.content, o->content_sum) < 0)
 		return cell_error_set(err, ENOMEM, "out of memory");
 	int r = layer_stream_open(src_fd, o->what, &u.stream, err);
 	if (r < 0) {
