@@ -1,5 +1,6 @@
 #include <signal.h>
 
+#include "base/signal.h"
 #include "commands.h"
 #include "runtime/lifecycle.h"
 
@@ -32,7 +33,7 @@ int cmd_kill(const struct runtime_opts *g, int argc, char **argv)
 	if (argc - optind > 2)
 		return cli_usage_error("kill", "unexpected argument \"%s\"", argv[optind + 2]);
 	int sig = SIGTERM;
-	if (argc - optind == 2 && (sig = signal_from_name(argv[optind + 1])) < 0)
+	if (argc - optind == 2 && (sig = signal_parse(argv[optind + 1])) < 0)
 		return cli_usage_error("kill", "unknown signal \"%s\"", argv[optind + 1]);
 	cell_error *err = NULL;
 	if (runtime_kill(g, argv[optind], sig, all, &err) < 0)

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include "base/cleanup.h"
+#include "base/signal.h"
 #include "base/timefmt.h"
 #include "engine/logfile.h"
 #include "engine/mountspec.h"
@@ -78,16 +79,16 @@ TEST(restart_policies_and_signals)
 	ASSERT_EQ(0, opt_parse_signal("9", "--stop-signal", &sig, NULL));
 	ASSERT_EQ(SIGKILL, sig);
 	ASSERT_EQ(0, opt_parse_signal("RTMIN+3", "--stop-signal", &sig, NULL));
-	ASSERT_EQ(SIGRTMIN + 3, sig);
+	ASSERT_EQ(SIGNAL_RTMIN + 3, sig);
 	ASSERT_TRUE(opt_parse_signal("SIGNOPE", "--stop-signal", &sig, NULL) < 0);
 	ASSERT_TRUE(opt_parse_signal("0", "--stop-signal", &sig, NULL) < 0);
 	ASSERT_TRUE(opt_parse_signal("99", "--stop-signal", &sig, NULL) < 0);
 	/* the ends of the real-time range, and past them (no overflow on the
 	 * way: the fuzzer found RTMIN+ with 50 digits) */
 	ASSERT_EQ(0, opt_parse_signal("RTMAX-0", "--stop-signal", &sig, NULL));
-	ASSERT_EQ(SIGRTMAX, sig);
+	ASSERT_EQ(SIGNAL_RTMAX, sig);
 	ASSERT_EQ(0, opt_parse_signal("RTMIN+0", "--stop-signal", &sig, NULL));
-	ASSERT_EQ(SIGRTMIN, sig);
+	ASSERT_EQ(SIGNAL_RTMIN, sig);
 	ASSERT_TRUE(opt_parse_signal("RTMIN+", "--stop-signal", &sig, NULL) < 0);
 	ASSERT_TRUE(opt_parse_signal("RTMAX-99", "--stop-signal", &sig, NULL) < 0);
 	ASSERT_TRUE(opt_parse_signal("RTMIN+11111111111111111111111111111111111111111111111", "--stop-signal",

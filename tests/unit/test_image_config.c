@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/signal.h"
 #include "image/config.h"
 #include "image/runspec.h"
 #include "image/user.h"
@@ -183,11 +184,27 @@ TEST(config_to_runtime_spec)
 
 TEST(signals)
 {
-	ASSERT_EQ(SIGTERM, image_parse_signal("SIGTERM"));
-	ASSERT_EQ(SIGTERM, image_parse_signal("term"));
-	ASSERT_EQ(9, image_parse_signal("9"));
-	ASSERT_EQ(SIGRTMIN + 3, image_parse_signal("SIGRTMIN+3"));
-	ASSERT_EQ(-EINVAL, image_parse_signal("SIGNOPE"));
-	ASSERT_EQ(-EINVAL, image_parse_signal("0"));
-	ASSERT_EQ(-EINVAL, image_parse_signal("999"));
+	ASSERT_EQ(SIGTERM, signal_parse("SIGTERM"));
+	ASSERT_EQ(SIGTERM, signal_parse("term"));
+	ASSERT_EQ(9, signal_parse("9"));
+	ASSERT_EQ(SIGNAL_RTMIN + 3, signal_parse("SIGRTMIN+3"));
+	ASSERT_EQ(-EINVAL, signal_parse("SIGNOPE"));
+	ASSERT_EQ(-EINVAL, signal_parse("0"));
+	ASSERT_EQ(-EINVAL, signal_parse("999"));
+	/* Every Linux name, old aliases too, with the numbers glibc and runc
+	 * use for the real-time range whatever the C library's SIGRTMIN. */
+	ASSERT_EQ(SIGCHLD, signal_parse("cld"));
+	ASSERT_EQ(SIGIO, signal_parse("SIGPOLL"));
+	ASSERT_EQ(SIGSTKFLT, signal_parse("STKFLT"));
+	ASSERT_EQ(34, signal_parse("RTMIN"));
+	ASSERT_EQ(64, signal_parse("SIGRTMAX"));
+	ASSERT_EQ(63, signal_parse("RTMAX-1"));
+	ASSERT_EQ(64, signal_parse("RTMIN+30"));
+	ASSERT_EQ(64, signal_parse("64"));
+	ASSERT_EQ(-EINVAL, signal_parse("65"));
+	ASSERT_EQ(-EINVAL, signal_parse("RTMIN+31"));
+	ASSERT_EQ(-EINVAL, signal_parse("RTMIN-1"));
+	ASSERT_EQ(-EINVAL, signal_parse("RTMIN+-1"));
+	ASSERT_EQ(-EINVAL, signal_parse("9x"));
+	ASSERT_EQ(-EINVAL, signal_parse(""));
 }

@@ -16,6 +16,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/path.h"
+#include "base/signal.h"
 #include "base/strv.h"
 #include "base/timefmt.h"
 #include "options.h"
@@ -135,7 +136,7 @@ static int wait_stopped(struct engine *e, struct ctr *c, int timeout_ms, bool *t
 static int stop_signal(struct ctr *c)
 {
 	const char *s = ctr_str(c->record, "Config.StopSignal");
-	int sig = s ? signal_from_name(s) : -1;
+	int sig = s ? signal_parse(s) : -1;
 	return sig > 0 ? sig : SIGTERM;
 }
 

@@ -9,9 +9,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/signal.h"
 #include "base/strv.h"
 #include "linux/caps.h"
-#include "runtime/lifecycle.h"
 #include "spec/config.h"
 
 int opt_parse_size(const char *s, const char *what, int64_t *out, cell_error **err)
@@ -188,7 +188,7 @@ int opt_parse_restart(const char *s, struct opt_restart *out, cell_error **err)
 
 int opt_parse_signal(const char *s, const char *what, int *out, cell_error **err)
 {
-	int sig = signal_from_name(s);
+	int sig = signal_parse(s);
 	if (sig <= 0)
 		return cell_error_set(err, EINVAL, "%s: \"%s\" is not a signal", what, s ? s : "");
 	*out = sig;

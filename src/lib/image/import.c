@@ -14,6 +14,7 @@
 #include "archive.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/signal.h"
 #include "base/strv.h"
 #include "base/timefmt.h"
 #include "reference.h"
@@ -194,7 +195,7 @@ int image_apply_change(json_t *config, const char *change, cell_error **err)
 	if (strcmp(instr, "ENV") == 0 || strcmp(instr, "LABEL") == 0)
 		return pairs(config, instr, rest, instr[0] == 'E', err);
 	if (strcmp(instr, "USER") == 0 || strcmp(instr, "STOPSIGNAL") == 0) {
-		if (instr[0] == 'S' && image_parse_signal(rest) < 0)
+		if (instr[0] == 'S' && signal_parse(rest) < 0)
 			return cell_error_set(err, EINVAL, "%s: \"%s\" is not a signal", what, rest);
 		json_object_set_new(config, instr[0] == 'U' ? "User" : "StopSignal", json_string(rest));
 		return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/signal.h"
 #include "base/strv.h"
 #include "user.h"
 
@@ -17,35 +18,6 @@ void image_run_clear(struct image_run *r)
 	strv_free(r->volumes);
 	strv_free(r->ports);
 	memset(r, 0, sizeof(*r));
-}
-
-int image_parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} names[] = {
-	    {"HUP", SIGHUP},     {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-	    {"USR2", SIGUSR2},   {"TERM", SIGTERM}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}, {"PWR", SIGPWR},
-	    {"WINCH", SIGWINCH}, {"ABRT", SIGABRT}, {"ALRM", SIGALRM},
-	};
-	if (!s || !*s)
-		return -EINVAL;
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*end && end != s)
-		return v > 0 && v < NSIG ? (int)v : -EINVAL;
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcasecmp(s, names[i].name) == 0)
-			return names[i].sig;
-	if (strncasecmp(s, "RTMIN+", 6) == 0) {
-		v = strtol(s + 6, &end, 10);
-		if (!*end && v >= 0 && SIGRTMIN + v <= SIGRTMAX)
-			return SIGRTMIN + (int)v;
-	}
-	return -EINVAL;
 }
 
 static json_t *strv_json(const char *const *v)
@@ -114,7 +86,7 @@ int image_run_from_config(const struct image_config *c, int rootfd, const struct
 		json_object_set(r.annotations, k, v);
 	r.stop_signal = SIGTERM;
 	if (c->stop_signal && *c->stop_signal) {
-		int sig = image_parse_signal(c->stop_signal);
+		int sig = signal_parse(c->stop_signal);
 		if (sig < 0) {
 			image_run_clear(&r);
 			return cell_error_set(err, EINVAL, "image StopSignal \"%s\" is not a signal",

@@ -30,5 +30,3 @@ int image_run_from_config(const struct image_config *c, int rootfd, const struct
 			  struct image_run *out, cell_error **err);
 void image_run_clear(struct image_run *r);
 
-/* "SIGTERM", "TERM", "15" → 15; -EINVAL otherwise. */
-int image_parse_signal(const char *s);

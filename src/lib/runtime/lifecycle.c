@@ -229,32 +229,3 @@ int runtime_list(const struct runtime_opts *g, json_t **out, cell_error **err)
 	*out = arr;
 	return 0;
 }
-
-int signal_from_name(const char *name)
-{
-	if (!name || !*name)
-		return -1;
-	char *end;
-	long n = strtol(name, &end, 10);
-	if (*end == '\0')
-		return n > 0 && n < _NSIG ? (int)n : -1;
-	const char *s = strncasecmp(name, "SIG", 3) == 0 ? name + 3 : name;
-	for (int sig = 1; sig < _NSIG; sig++) {
-		const char *abbrev = sigabbrev_np(sig);
-		if (abbrev && strcasecmp(abbrev, s) == 0)
-			return sig;
-	}
-	if (strncasecmp(s, "RTMIN+", 6) == 0) {
-		n = strtol(s + 6, &end, 10);
-		/* n is compared with the range's width, never added first: a huge
-		 * n must not overflow. */
-		if (*end == '\0' && s[6] && n >= 0 && n <= SIGRTMAX - SIGRTMIN)
-			return SIGRTMIN + (int)n;
-	}
-	if (strncasecmp(s, "RTMAX-", 6) == 0) {
-		n = strtol(s + 6, &end, 10);
-		if (*end == '\0' && s[6] && n >= 0 && n <= SIGRTMAX - SIGRTMIN)
-			return SIGRTMAX - (int)n;
-	}
-	return -1;
-}
