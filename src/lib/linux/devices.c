@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
+#include "syscalls.h"
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
+#include "syscalls.h"
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>

@@ -35,13 +35,13 @@ int process_set_rlimits(const struct oci_process *p, struct init_error *e)
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		const struct oci_rlimit *l = &p->rlimits[i];
 		struct rlimit rl = {.rlim_cur = (rlim_t)l->soft, .rlim_max = (rlim_t)l->hard};
-		if (setrlimit((__rlimit_resource_t)l->resource, &rl) == 0)
+		if (setrlimit(l->resource, &rl) == 0)
 			continue;
 		int err = errno;
 		struct rlimit cur;
 		char want[32], have[32];
 		format_limit(want, sizeof(want), rl.rlim_max);
-		if (err == EPERM && getrlimit((__rlimit_resource_t)l->resource, &cur) == 0 &&
+		if (err == EPERM && getrlimit(l->resource, &cur) == 0 &&
 		    rl.rlim_max > cur.rlim_max) {
 			format_limit(have, sizeof(have), cur.rlim_max);
 			return init_fail(e, err,
