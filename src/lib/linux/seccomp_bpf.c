@@ -302,7 +302,10 @@ static void emit_cond(struct gen *g, const struct seccomp_bpf_cond *c, bool is32
 {
 	int pass = new_label(g);
 	uint32_t lo = (uint32_t)c->value, hi = (uint32_t)(c->value >> 32);
-	uint32_t lo2 = (uint32_t)c->value_two, hi2 = (uint32_t)(c->value_two >> 32);
+	/* MASKED_EQ compares with the masked value (libseccomp's reading: a
+	 * value with bits outside the mask would otherwise never match). */
+	uint64_t two = c->op == SECCOMP_BPF_MASKED_EQ ? c->value_two & c->value : c->value_two;
+	uint32_t lo2 = (uint32_t)two, hi2 = (uint32_t)(two >> 32);
 	/* 64 bits: the high halves decide unless they are equal. */
 	if (!is32) {
 		load(g, ARG_HI(c->arg));
@@ -370,7 +373,8 @@ struct entry {
 	size_t order;
 	const struct seccomp_bpf_cond *conds;
 	size_t n_conds;
-	struct seccomp_bpf_cond mux; /* when conds points here */
+	bool mux; /* on x86's socketcall or ipc, for call mux_call */
+	uint32_t mux_call;
 };
 
 /* The kernel's ranking of actions: a lower value (as signed) goes first. */
@@ -395,9 +399,14 @@ struct group {
 	size_t n;
 };
 
+static bool catch_all(const struct entry *e)
+{
+	return e->n_conds == 0 && !e->mux;
+}
+
 static bool group_constant(const struct group *s)
 {
-	return s->n == 1 && s->e[0].n_conds == 0;
+	return s->n == 1 && catch_all(&s->e[0]);
 }
 
 /* The rules of one system call: each in turn, the first that holds decides,
@@ -407,8 +416,18 @@ static void emit_handler(struct gen *g, const struct group *s, bool is32, uint32
 	for (size_t i = 0; i < s->n; i++) {
 		const struct entry *e = &s->e[i];
 		int fail = new_label(g);
+		/* Through a multiplexer, the first argument is the call's
+		 * number; the conditions on the call's own first argument
+		 * cannot be checked, those on the others are (libseccomp's
+		 * reading, even though they meet the multiplexer's arguments). */
+		if (e->mux)
+			emit_cond(
+			    g,
+			    &(struct seccomp_bpf_cond){.arg = 0, .op = SECCOMP_BPF_EQ, .value = e->mux_call},
+			    is32, fail);
 		for (size_t c = 0; c < e->n_conds; c++)
-			emit_cond(g, &e->conds[c], is32, fail);
+			if (!e->mux || e->conds[c].arg != 0)
+				emit_cond(g, &e->conds[c], is32, fail);
 		ret(g, e->action);
 		place(g, fail);
 	}
@@ -468,7 +487,7 @@ static int make_groups(const struct entry *e, size_t n, uint32_t def, struct gro
 		while (j < n && e[j].nr == e[i].nr)
 			j++;
 		size_t len = 0;
-		while (i + len < j && (len == 0 || e[i + len - 1].n_conds > 0))
+		while (i + len < j && (len == 0 || !catch_all(&e[i + len - 1])))
 			len++;
 		while (len > 0 && e[i + len - 1].action == def)
 			len--;
@@ -497,19 +516,15 @@ static int arch_entries(const struct seccomp_bpf *b, enum seccomp_bpf_arch a, st
 						.conds = &b->conds[r->cond_off],
 						.n_conds = r->n_conds};
 		if (a == SECCOMP_BPF_X86 && r->mux_nr >= 0)
-			e[n++] = (struct entry){
-			    .nr = (uint32_t)r->mux_nr,
-			    .action = r->action,
-			    .order = i,
-			    .n_conds = 1,
-			    .mux = {.arg = 0, .op = SECCOMP_BPF_EQ, .value = r->mux_call},
-			};
+			e[n++] = (struct entry){.nr = (uint32_t)r->mux_nr,
+						.action = r->action,
+						.order = i,
+						.conds = &b->conds[r->cond_off],
+						.n_conds = r->n_conds,
+						.mux = true,
+						.mux_call = r->mux_call};
 	}
 	qsort(e, n, sizeof(*e), cmp_entry);
-	/* After the sort, the multiplexers' conditions are where they stay. */
-	for (size_t i = 0; i < n; i++)
-		if (!e[i].conds)
-			e[i].conds = &e[i].mux;
 	*out = TAKE_PTR(e);
 	*n_out = n;
 	return 0;
@@ -610,7 +625,13 @@ int seccomp_bpf_generate(const struct seccomp_bpf *b, struct sock_filter **prog,
 
 	place(&g, l64);
 	load(&g, offsetof(struct seccomp_data, nr));
+	/* -1 is no x32 call but one a tracer skipped (the kernel asks the
+	 * filter again after the tracer): the x86_64 rules answer, as with
+	 * libseccomp. */
+	int native = new_label(&g);
+	jump(&g, BPF_JEQ, UINT32_MAX, native, NEXT);
 	jump(&g, BPF_JGE, SECCOMP_X32_SYSCALL_BIT, l32, NEXT);
+	place(&g, native);
 	int r = emit_arch(&g, b, SECCOMP_BPF_X86_64);
 	place(&g, l32);
 	if (r == 0 && b->arch[SECCOMP_BPF_X32])

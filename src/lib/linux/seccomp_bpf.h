@@ -19,8 +19,9 @@
  * On the 32-bit architectures (x86, x32) arguments are compared on their low
  * 32 bits against the low 32 bits of the values, and on x86 a rule for a
  * call that socketcall(2) or ipc(2) multiplexes also matches the multiplexer
- * with that call's number as its first argument (the other conditions cannot
- * be checked there: the arguments are in memory), as libseccomp does. */
+ * with that call's number as its first argument, and its conditions on the
+ * other arguments checked against the multiplexer's (the call's own
+ * arguments are in memory, out of a filter's reach): libseccomp's reading. */
 #pragma once
 
 #include <linux/filter.h>
@@ -45,7 +46,7 @@ enum seccomp_bpf_op {
 	SECCOMP_BPF_EQ,
 	SECCOMP_BPF_GE,
 	SECCOMP_BPF_GT,
-	SECCOMP_BPF_MASKED_EQ, /* (arg & value) == value_two */
+	SECCOMP_BPF_MASKED_EQ, /* (arg & value) == (value_two & value) */
 };
 
 /* One condition on argument arg (0 to 5). */
