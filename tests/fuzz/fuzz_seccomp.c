@@ -1,5 +1,5 @@
 /* libFuzzer target: a linux.seccomp object through its translation into a
- * BPF program (libseccomp and the checks around it). */
+ * BPF program (linux/seccomp_bpf.c and the checks around it). */
 #include <stdint.h>
 #include <stdlib.h>
 

@@ -13,7 +13,9 @@ load helpers
 		and (.linux.capabilities | index("CAP_CHECKPOINT_RESTORE") != null)
 		and .linux.cgroup.v1 == true and .linux.cgroup.v2 == true
 		and .linux.mountExtensions.idmap.enabled == true
-		and (.annotations["io.github.seccomp.libseccomp.version"] | test("^[0-9]+\\.[0-9]+\\.[0-9]+$"))'
+		and .linux.seccomp.archs == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
+		and (.linux.seccomp.operators | length == 7) and (.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") != null)
+		and (.annotations | has("io.github.seccomp.libseccomp.version") | not)'
 	# the version it names is the state's
 	run_detached
 	[ "$(cellrt features | jq -r .ociVersionMax)" = "$(cellrt state "$CID" | jq -r .ociVersion)" ]

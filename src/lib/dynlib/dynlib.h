@@ -4,7 +4,7 @@
  * libcurl alone (with GnuTLS, Kerberos, LDAP, ...) costs about 3 ms, and
  * libarchive (with libxml2 and ICU) 1.5 ms, on a `cell run` that should take
  * 15. Most commands never touch either, so they are dlopen()ed by the
- * modules that need them (dynlib/archive.h, crypto.h, curl.h, seccomp.h).
+ * modules that need them (dynlib/archive.h, crypto.h, curl.h).
  *
  * Each of those headers includes the library's own header, declares a table
  * of pointers typed after the library's declarations (__typeof__), and then

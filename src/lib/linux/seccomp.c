@@ -1,7 +1,5 @@
 #include "seccomp.h"
 
-#include "dynlib/seccomp.h"
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -24,6 +22,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "cell-config.h"
+#include "seccomp_bpf.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -32,11 +31,9 @@
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
 
-/* The kernel refuses longer programs (BPF_MAXINSNS). */
-#define MAX_INSNS 4096
-/* Bounds that keep a hostile profile from making libseccomp work for
- * minutes: no real profile comes near them (the default profiles of Docker
- * and Podman name about 400 system calls). */
+/* Bounds that keep a hostile profile from making the compiler work for long:
+ * no real profile comes near them (the default profiles of Docker and Podman
+ * name about 400 system calls). */
 #define MAX_NAMES 65536
 #define MAX_ARGS  64
 /* Syscall arguments are six registers. */
@@ -49,28 +46,29 @@ static const struct {
 	uint32_t action; /* without errno data */
 	bool has_data;   /* takes errnoRet */
 } actions[] = {
-    {"SCMP_ACT_KILL", SCMP_ACT_KILL, false},
-    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
-    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
-    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
-    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
-    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
-    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
-    {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
-    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false},
+    /* SCMP_ACT_KILL is libseccomp's name for killing the thread. */
+    {"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD, false},
+    {"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS, false},
+    {"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD, false},
+    {"SCMP_ACT_TRAP", SECCOMP_RET_TRAP, false},
+    {"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO, true},
+    {"SCMP_ACT_TRACE", SECCOMP_RET_TRACE, true},
+    {"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW, false},
+    {"SCMP_ACT_LOG", SECCOMP_RET_LOG, false},
+    {"SCMP_ACT_NOTIFY", SECCOMP_RET_USER_NOTIF, false},
 };
 
 static const struct {
 	const char *name;
-	enum scmp_compare op;
+	enum seccomp_bpf_op op;
 } operators[] = {
-    {"SCMP_CMP_NE", SCMP_CMP_NE},
-    {"SCMP_CMP_LT", SCMP_CMP_LT},
-    {"SCMP_CMP_LE", SCMP_CMP_LE},
-    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-    {"SCMP_CMP_GE", SCMP_CMP_GE},
-    {"SCMP_CMP_GT", SCMP_CMP_GT},
-    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+    {"SCMP_CMP_NE", SECCOMP_BPF_NE},
+    {"SCMP_CMP_LT", SECCOMP_BPF_LT},
+    {"SCMP_CMP_LE", SECCOMP_BPF_LE},
+    {"SCMP_CMP_EQ", SECCOMP_BPF_EQ},
+    {"SCMP_CMP_GE", SECCOMP_BPF_GE},
+    {"SCMP_CMP_GT", SECCOMP_BPF_GT},
+    {"SCMP_CMP_MASKED_EQ", SECCOMP_BPF_MASKED_EQ},
 };
 
 static const struct {
@@ -84,16 +82,6 @@ static const struct {
     {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
     {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
     {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
-};
-
-/* The architectures the runtime spec names; libseccomp decides which of
- * them this build can filter for. */
-static const char *const spec_archs[] = {
-    "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
 };
 
 const char *seccomp_action_name(size_t i)
@@ -129,26 +117,19 @@ bool seccomp_flag_supported(const char *name)
 	return false;
 }
 
+/* Only the architectures a filter really has a section for: the other names
+ * of the spec are accepted and skipped (linux/seccomp_bpf.h says why). */
 const char *seccomp_arch_name(size_t i)
 {
-	for (size_t k = 0, seen = 0; k < ARRAY_SIZE(spec_archs); k++) {
-		char token[32];
-		snprintf(token, sizeof(token), "%s", spec_archs[k] + strlen("SCMP_ARCH_"));
-		for (char *c = token; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		if (!seccomp_arch_resolve_name(token))
-			continue;
-		if (seen++ == i)
-			return spec_archs[k];
-	}
-	return NULL;
+	if (!seccomp_bpf_supported() || i >= SECCOMP_BPF_ARCHS)
+		return NULL;
+	return seccomp_bpf_arch_name((enum seccomp_bpf_arch)i);
 }
 
-static void ctx_releasep(scmp_filter_ctx *ctx)
+static void bpf_freep(struct seccomp_bpf **b)
 {
-	if (*ctx)
-		seccomp_release(*ctx);
-	*ctx = NULL;
+	seccomp_bpf_free(*b);
+	*b = NULL;
 }
 
 /* errnoRet / defaultErrnoRet of an object, checked against the action. */
@@ -170,13 +151,12 @@ static int parse_errno_ret(const json_t *obj, const char *where, const char *key
 	/* The kernel caps an errno at 4095 (MAX_ERRNO); a larger one would be
 	 * a different errno than the one asked for. TRACE passes any 16 bits
 	 * to the tracer. */
-	if ((*action & 0xffff0000U) == SCMP_ACT_ERRNO(0) && ret > 4095)
+	if (*action == SECCOMP_RET_ERRNO && ret > 4095)
 		return cell_error_set(err, EINVAL, "%s: %lld is not an errno (1 to 4095)",
 				      json_path_key(p, sizeof(p), where, key), (long long)ret);
 	*action |= (uint32_t)ret;
 	return 0;
 }
-
 /* The action named by obj.key, with its errno from obj.errno_key. */
 static int parse_action(const json_t *obj, const char *where, const char *key, const char *errno_key,
 			uint32_t *out, bool *notify, cell_error **err)
@@ -189,7 +169,7 @@ static int parse_action(const json_t *obj, const char *where, const char *key, c
 		if (strcmp(actions[i].name, name) != 0)
 			continue;
 		*out = actions[i].action;
-		if (actions[i].action == SCMP_ACT_NOTIFY)
+		if (actions[i].action == SECCOMP_RET_USER_NOTIF)
 			*notify = true;
 		return parse_errno_ret(obj, where, errno_key, name, actions[i].has_data, out, err);
 	}
@@ -222,7 +202,7 @@ static int parse_arg_value(const json_t *arg, const char *where, const char *key
 	return 0;
 }
 
-static int parse_arg(const json_t *arg, const char *where, struct scmp_arg_cmp *out, cell_error **err)
+static int parse_arg(const json_t *arg, const char *where, struct seccomp_bpf_cond *out, cell_error **err)
 {
 	if (!json_is_object(arg))
 		return cell_error_set(err, EINVAL, "%s: must be an object", where);
@@ -240,14 +220,14 @@ static int parse_arg(const json_t *arg, const char *where, struct scmp_arg_cmp *
 			continue;
 		/* For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the
 		 * value the masked argument must equal. */
-		*out = (struct scmp_arg_cmp){
-		    .arg = (unsigned)index, .op = operators[i].op, .datum_a = value, .datum_b = two};
+		*out = (struct seccomp_bpf_cond){
+		    .arg = (unsigned)index, .op = operators[i].op, .value = value, .value_two = two};
 		return 0;
 	}
 	return cell_error_set(err, EINVAL, "%s.op: unknown operator \"%s\"", where, op);
 }
 
-static bool args_repeat_an_index(const struct scmp_arg_cmp *args, size_t n)
+static bool args_repeat_an_index(const struct seccomp_bpf_cond *args, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
@@ -256,31 +236,28 @@ static bool args_repeat_an_index(const struct scmp_arg_cmp *args, size_t n)
 	return false;
 }
 
-/* One system call of an entry. libseccomp takes one comparison per argument
- * in a rule; like runc, conditions that repeat an argument become separate
- * rules (any one of them matches). */
-static int add_rules(scmp_filter_ctx ctx, uint32_t action, const char *name, const struct scmp_arg_cmp *args,
-		     size_t n, const char *where, cell_error **err)
+/* One system call of an entry. Like runc (whose libseccomp takes one
+ * comparison per argument in a rule), conditions that repeat an argument
+ * become separate rules: any one of them matches. */
+static int add_rules(struct seccomp_bpf *b, uint32_t action, const char *name,
+		     const struct seccomp_bpf_cond *args, size_t n, const char *where, cell_error **err)
 {
-	int nr = seccomp_syscall_resolve_name(name);
-	if (nr == __NR_SCMP_ERROR) {
-		log_debug("%s: system call \"%s\" is unknown to libseccomp; skipped", where, name);
-		return 0;
-	}
 	bool split = args_repeat_an_index(args, n);
 	for (size_t i = 0; i < (split ? n : 1); i++) {
-		int r = split ? seccomp_rule_add_array(ctx, action, nr, 1, &args[i])
-			      : seccomp_rule_add_array(ctx, action, nr, (unsigned)n, args);
-		/* A rule with the default action changes nothing. */
-		if (r == -EACCES)
+		int r = split ? seccomp_bpf_add_rule(b, action, name, &args[i], 1)
+			      : seccomp_bpf_add_rule(b, action, name, args, n);
+		if (r == -ENOENT) {
+			log_debug("%s: system call \"%s\" is unknown on x86_64, x86 and x32; skipped", where,
+				  name);
 			return 0;
+		}
 		if (r < 0)
 			return cell_error_errno(err, -r, "%s: add a rule for \"%s\"", where, name);
 	}
 	return 0;
 }
 
-static int add_entry(scmp_filter_ctx ctx, const json_t *entry, const char *where, size_t *names_seen,
+static int add_entry(struct seccomp_bpf *b, const json_t *entry, const char *where, size_t *names_seen,
 		     bool *notify, cell_error **err)
 {
 	if (!json_is_object(entry))
@@ -299,7 +276,7 @@ static int add_entry(scmp_filter_ctx ctx, const json_t *entry, const char *where
 	if (n_args > MAX_ARGS)
 		return cell_error_set(err, E2BIG, "%s.args: %zu conditions, more than %d", where, n_args,
 				      MAX_ARGS);
-	struct scmp_arg_cmp args[MAX_ARGS];
+	struct seccomp_bpf_cond args[MAX_ARGS];
 	for (size_t i = 0; i < n_args; i++) {
 		char p[PATHBUF];
 		json_path_index(p, sizeof(p), where, "args", i);
@@ -310,35 +287,30 @@ static int add_entry(scmp_filter_ctx ctx, const json_t *entry, const char *where
 		if (++*names_seen > MAX_NAMES)
 			return cell_error_set(err, E2BIG, "%s: more than %d system call names in the profile",
 					      where, MAX_NAMES);
-		if ((r = add_rules(ctx, action, names[i], args, n_args, where, err)) < 0)
+		if ((r = add_rules(b, action, names[i], args, n_args, where, err)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int add_architectures(scmp_filter_ctx ctx, const json_t *sc, const char *where, cell_error **err)
+static int add_architectures(struct seccomp_bpf *b, const json_t *sc, const char *where, cell_error **err)
 {
 	_cleanup_free_ const char **arches = NULL;
 	int r = json_get_strv(sc, where, "architectures", false, &arches, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; arches && arches[i]; i++) {
-		char p[PATHBUF], token[64];
-		const char *a = arches[i];
+		char p[PATHBUF];
 		json_path_index(p, sizeof(p), where, "architectures", i);
-		/* libseccomp names them in lower case, without the prefix. */
-		if (strncmp(a, "SCMP_ARCH_", 10) != 0 || strlen(a + 10) >= sizeof(token))
-			return cell_error_set(err, EINVAL, "%s: unknown architecture \"%s\"", p, a);
-		size_t k = 0;
-		for (const char *s = a + 10; *s; s++)
-			token[k++] = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
-		token[k] = '\0';
-		uint32_t arch = seccomp_arch_resolve_name(token);
-		if (!arch)
-			return cell_error_set(err, EINVAL, "%s: unknown architecture \"%s\"", p, a);
-		r = seccomp_arch_add(ctx, arch);
-		if (r < 0 && r != -EEXIST)
-			return cell_error_errno(err, -r, "%s: add architecture %s", p, a);
+		enum seccomp_bpf_arch a;
+		r = seccomp_bpf_arch_lookup(arches[i], &a);
+		if (r < 0)
+			return cell_error_set(err, EINVAL, "%s: unknown architecture \"%s\"", p, arches[i]);
+		if (r == 0)
+			log_debug("%s: %s: no process on this machine can make its system calls; skipped", p,
+				  arches[i]);
+		else
+			seccomp_bpf_add_arch(b, a);
 	}
 	return 0;
 }
@@ -365,34 +337,6 @@ static int parse_flags(const json_t *sc, const char *where, unsigned int *out, c
 	return 0;
 }
 
-/* The program libseccomp generated, read back through a memory file. */
-static int export_program(scmp_filter_ctx ctx, const char *where, struct seccomp_filter *out,
-			  cell_error **err)
-{
-	_cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
-	if (fd < 0)
-		return cell_error_errno(err, errno, "%s: create a memory file for the filter", where);
-	int r = seccomp_export_bpf(ctx, fd);
-	if (r < 0)
-		return cell_error_errno(err, -r, "%s: generate the filter", where);
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return cell_error_errno(err, errno, "%s: read the filter back", where);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
-	r = read_all(fd, (MAX_INSNS + 1) * sizeof(struct sock_filter), &buf, &len);
-	if (r == -EFBIG || len / sizeof(struct sock_filter) > MAX_INSNS)
-		return cell_error_set(
-		    err, E2BIG, "%s: the filter needs more than %d BPF instructions, the kernel's limit",
-		    where, MAX_INSNS);
-	if (r < 0)
-		return cell_error_errno(err, -r, "%s: read the filter back", where);
-	if (len == 0 || len % sizeof(struct sock_filter) != 0)
-		return cell_error_set(err, EIO, "%s: libseccomp generated a malformed program", where);
-	out->prog = (struct sock_filter *)TAKE_PTR(buf);
-	out->len = len / sizeof(struct sock_filter);
-	return 0;
-}
-
 int seccomp_compile(const json_t *sc, const char *where, struct seccomp_filter *out, cell_error **err)
 {
 	*out = (struct seccomp_filter){0};
@@ -408,29 +352,29 @@ int seccomp_compile(const json_t *sc, const char *where, struct seccomp_filter *
 	    (r = json_get_string(sc, where, "listenerMetadata", false, &out->listener_metadata, err)) < 0 ||
 	    (r = json_get_array(sc, where, "syscalls", false, &syscalls, err)) < 0)
 		return r;
-
-	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = seccomp_init(def);
-	if (!ctx)
+	if (!seccomp_bpf_supported())
 		return cell_error_set(
-		    err, EINVAL,
-		    "%s.defaultAction: libseccomp refuses it (is it supported by the running "
-		    "kernel?)",
-		    where);
-	/* Real error codes from libseccomp, and a binary tree for long
-	 * profiles; older libseccomp may lack the latter, which is fine. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if ((r = add_architectures(ctx, sc, where, err)) < 0)
+		    err, ENOTSUP, "%s: seccomp filters are only supported on x86_64 builds for now", where);
+
+	_cleanup_(bpf_freep) struct seccomp_bpf *b = seccomp_bpf_new(def);
+	if (!b)
+		return cell_error_set(err, ENOMEM, "out of memory");
+	if ((r = add_architectures(b, sc, where, err)) < 0)
 		return r;
 	size_t names_seen = 0;
 	for (size_t i = 0; syscalls && i < json_array_size(syscalls); i++) {
 		char p[PATHBUF];
 		json_path_index(p, sizeof(p), where, "syscalls", i);
-		if ((r = add_entry(ctx, json_array_get(syscalls, i), p, &names_seen, &notify, err)) < 0)
+		if ((r = add_entry(b, json_array_get(syscalls, i), p, &names_seen, &notify, err)) < 0)
 			return r;
 	}
-	if ((r = export_program(ctx, where, out, err)) < 0)
-		return r;
+	r = seccomp_bpf_generate(b, &out->prog, &out->len);
+	if (r == -E2BIG)
+		return cell_error_set(
+		    err, E2BIG, "%s: the filter needs more than %d BPF instructions, the kernel's limit",
+		    where, SECCOMP_BPF_MAX_INSNS);
+	if (r < 0)
+		return cell_error_errno(err, -r, "%s: generate the filter", where);
 	out->notify = notify;
 	return 0;
 }

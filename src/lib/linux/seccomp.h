@@ -1,5 +1,5 @@
-/* seccomp: linux.seccomp translated through libseccomp into a BPF program by
- * the parent, before the clone, and loaded by the container's init as the
+/* seccomp: linux.seccomp translated by our compiler (seccomp_bpf.h) into a
+ * BPF program by the parent, before the clone, and loaded by the container's init as the
  * last step before execve. A filter with SCMP_ACT_NOTIFY rules hands its
  * notification fd to the agent at linux.seccomp.listenerPath, with the
  * container process state, as the runtime spec describes. */
@@ -27,16 +27,17 @@ struct seccomp_filter {
 };
 
 /* Translate a linux.seccomp object (where names it in messages) into a BPF
- * program. Pure: no file, socket or kernel state is touched beyond what
- * libseccomp probes. Syscall names libseccomp does not know are skipped with
- * a debug message; unknown actions, operators, architectures and flags are
- * errors. On success out owns a program to release with seccomp_filter_free(). */
+ * program. Pure: no file, socket or kernel state is touched. System call
+ * names no x86 architecture knows are skipped with a debug message, and so
+ * are architectures of the spec other than x86_64, x86 and x32 (no process
+ * here can make their calls); unknown actions, operators, architectures and
+ * flags are errors. On success out owns a program to release with seccomp_filter_free(). */
 int seccomp_compile(const json_t *seccomp, const char *where, struct seccomp_filter *out, cell_error **err);
 void seccomp_filter_free(struct seccomp_filter *f);
 
 /* What this build knows, for the features document: the i-th action,
- * operator, filter flag and architecture (architectures of the spec that
- * libseccomp can filter for), NULL past the end. */
+ * operator, filter flag and architecture (those a filter has a section
+ * for), NULL past the end. */
 const char *seccomp_action_name(size_t i);
 const char *seccomp_operator_name(size_t i);
 const char *seccomp_flag_name(size_t i);

@@ -1,6 +1,5 @@
 #include "features.h"
 
-#include "dynlib/seccomp.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,9 +78,7 @@ static json_t *supported_flags(void)
 
 json_t *runtime_features(const struct runtime_opts *g)
 {
-	const struct scmp_version *sv = seccomp_version();
-	char libseccomp[64], criu[4096];
-	snprintf(libseccomp, sizeof(libseccomp), "%u.%u.%u", sv->major, sv->minor, sv->micro);
+	char criu[4096];
 	bool checkpoint = runtime_criu_binary(g, criu, sizeof(criu)) == 0;
 
 	json_t *linux_ = json_pack(
@@ -96,10 +93,9 @@ json_t *runtime_features(const struct runtime_opts *g)
 	    /* labels are applied where the LSM runs (linux/lsm.c) */
 	    "apparmor", "enabled", true, "selinux", "enabled", true, "intelRdt", "enabled", false,
 	    "mountExtensions", "idmap", "enabled", knows_mount_option("idmap"));
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s}}", "ociVersionMin", "1.0.0",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s}}", "ociVersionMin", "1.0.0",
 			 "ociVersionMax", CELL_OCI_VERSION, "hooks", string_array(hook_name), "mountOptions",
 			 string_array(mount_option_name), "linux", linux_, "annotations",
-			 "io.github.seccomp.libseccomp.version", libseccomp, "org.cell.cellrt.version",
-			 CELL_VERSION, "org.cell.cellrt.commit", CELL_COMMIT,
+			 "org.cell.cellrt.version", CELL_VERSION, "org.cell.cellrt.commit", CELL_COMMIT,
 			 "org.cell.cellrt.checkpoint.enabled", checkpoint ? "true" : "false");
 }

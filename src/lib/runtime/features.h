@@ -1,7 +1,7 @@
 /* The OCI features document (runtime-spec features.md): what this build of
  * the runtime supports, derived from the tables the code itself works from
  * (mount options, namespaces, capabilities, hooks) and from what it can find
- * at run time (libseccomp's version, the criu binary). */
+ * at run time (the kernel's seccomp flags, the criu binary). */
 #pragma once
 
 #include <jansson.h>
