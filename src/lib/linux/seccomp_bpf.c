@@ -11,23 +11,21 @@
 #include "base/cleanup.h"
 
 struct syscall_entry {
-	const char *name;
-	int nr;
+	uint16_t name;                 /* offset in syscall_names */
+	int16_t nr[SECCOMP_BPF_ARCHS]; /* -1: none; x32's without its bit */
 };
 
-/* Generated at build time by gen-syscalls.sh: syscalls_x86_64, syscalls_x86
- * and syscalls_x32, each sorted by name. */
+/* Generated at build time by gen-syscalls.sh: syscall_names and syscalls,
+ * sorted by name, with the numbers in the order of enum seccomp_bpf_arch. */
 #include "seccomp-syscalls.h"
 
 static const struct {
 	const char *spec_name;
-	const struct syscall_entry *table;
-	size_t len;
 	bool is32; /* arguments compared on their low halves */
 } archs[SECCOMP_BPF_ARCHS] = {
-    [SECCOMP_BPF_X86_64] = {"SCMP_ARCH_X86_64", syscalls_x86_64, ARRAY_SIZE(syscalls_x86_64), false},
-    [SECCOMP_BPF_X86] = {"SCMP_ARCH_X86", syscalls_x86, ARRAY_SIZE(syscalls_x86), true},
-    [SECCOMP_BPF_X32] = {"SCMP_ARCH_X32", syscalls_x32, ARRAY_SIZE(syscalls_x32), true},
+    [SECCOMP_BPF_X86_64] = {"SCMP_ARCH_X86_64", false},
+    [SECCOMP_BPF_X86] = {"SCMP_ARCH_X86", true},
+    [SECCOMP_BPF_X32] = {"SCMP_ARCH_X32", true},
 };
 
 /* The other architectures the runtime spec names. A process on this machine
@@ -149,7 +147,7 @@ bool seccomp_bpf_supported(void)
 
 static int cmp_entry_name(const void *key, const void *elem)
 {
-	return strcmp(key, ((const struct syscall_entry *)elem)->name);
+	return strcmp(key, syscall_names + ((const struct syscall_entry *)elem)->name);
 }
 
 int seccomp_bpf_syscall_number(enum seccomp_bpf_arch a, const char *name)
@@ -157,8 +155,10 @@ int seccomp_bpf_syscall_number(enum seccomp_bpf_arch a, const char *name)
 	if ((size_t)a >= SECCOMP_BPF_ARCHS || !SECCOMP_SYSCALLS_HOST)
 		return -1;
 	const struct syscall_entry *e =
-	    bsearch(name, archs[a].table, archs[a].len, sizeof(*e), cmp_entry_name);
-	return e ? e->nr : -1;
+	    bsearch(name, syscalls, ARRAY_SIZE(syscalls), sizeof(*e), cmp_entry_name);
+	if (!e || e->nr[a] < 0)
+		return -1;
+	return a == SECCOMP_BPF_X32 ? (int)(SECCOMP_X32_SYSCALL_BIT | (unsigned int)e->nr[a]) : e->nr[a];
 }
 
 static bool same_conds(const struct seccomp_bpf_cond *a, const struct seccomp_bpf_cond *b, size_t n)
