@@ -554,11 +554,18 @@ int dbus_connect(const char *address, struct dbus_conn **out, cell_error **err)
 	int r = dbus_address_parse(address, a, ADDRESSES_MAX, &n, err);
 	if (r < 0)
 		return r;
+	/* The first that accepts; the last failure when none does. */
+	_cleanup_error_ cell_error *last = NULL;
 	int fd = -EBADF;
 	for (size_t i = 0; i < n && fd < 0; i++)
-		r = connect_one(&a[i], &fd, err);
-	if (fd < 0)
+		r = connect_one(&a[i], &fd, &last);
+	if (fd < 0) {
+		if (err) {
+			cell_error_free(*err);
+			*err = TAKE_PTR(last);
+		}
 		return r;
+	}
 	struct dbus_conn *c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);

@@ -53,8 +53,8 @@ union dbus_value {
 
 /* ---- Addresses ---- */
 
-/* One unix socket of a bus address: a path, or a name in the abstract
- * namespace (name[0..len), without the leading NUL). */
+/* One unix socket of a bus address: a path (NUL terminated), or a name in
+ * the abstract namespace (name[0..len), without the leading NUL). */
 struct dbus_address {
 	bool abstract;
 	char name[108];
@@ -93,7 +93,8 @@ int dbus_msg_new_signal(const char *path, const char *iface, const char *member,
 int dbus_msg_set_destination(struct dbus_msg *m, const char *dest, cell_error **err);
 
 /* Append a value of basic type (y b n q i u x t d s o g) to the body. The
- * value must be what the enclosing container expects. */
+ * value must be what the enclosing container expects. A failed call (here
+ * and in dbus_msg_open) leaves the message as it was. */
 int dbus_msg_put(struct dbus_msg *m, char type, union dbus_value v, cell_error **err);
 
 /* Open a container: 'a' with the element type as contents ("(sv)"), '('

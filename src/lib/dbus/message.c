@@ -531,12 +531,36 @@ static int expect_type(struct dbus_msg *m, const char *t, size_t n, cell_error *
 	return 0;
 }
 
+/* Where a message being built stands, to go back to when a value fails
+ * half way: a failed call leaves the message as it was. */
+struct wmark {
+	size_t body_len, sig_len, at;
+};
+
+static struct wmark wmark(const struct dbus_msg *m)
+{
+	return (struct wmark){m->body.len, m->body_sig_len, m->wdepth ? m->w[m->wdepth - 1].at : 0};
+}
+
+static int wback(struct dbus_msg *m, struct wmark k, int r)
+{
+	m->body.len = k.body_len;
+	m->body_sig_len = k.sig_len;
+	m->body_sig[k.sig_len] = '\0';
+	if (m->wdepth)
+		m->w[m->wdepth - 1].at = k.at;
+	return r;
+}
+
 int dbus_msg_put(struct dbus_msg *m, char type, union dbus_value v, cell_error **err)
 {
 	if (!basic_type(type) || type == 'h')
 		return cell_error_set(err, EINVAL, "D-Bus: '%c' is not a basic type we write", type);
+	struct wmark k = wmark(m);
 	int r = expect_type(m, &type, 1, err);
-	return r < 0 ? r : buf_basic(&m->body, type, v, err);
+	if (r >= 0)
+		r = buf_basic(&m->body, type, v, err);
+	return r < 0 ? wback(m, k, r) : 0;
 }
 
 int dbus_msg_open(struct dbus_msg *m, char type, const char *contents, cell_error **err)
@@ -565,6 +589,7 @@ int dbus_msg_open(struct dbus_msg *m, char type, const char *contents, cell_erro
 	size_t flen = strlen(full);
 	if (type != '{' && type != 'v' && !sig_valid(full, flen, true, &why))
 		return cell_error_set(err, EINVAL, "D-Bus: type \"%s\": %s", full, why);
+	struct wmark k = wmark(m);
 	int r = expect_type(m, full, flen, err);
 	if (r < 0)
 		return r;
@@ -581,9 +606,9 @@ int dbus_msg_open(struct dbus_msg *m, char type, const char *contents, cell_erro
 		r = buf_pad(&m->body, 8, err);
 	}
 	if (r < 0)
-		return r;
+		return wback(m, k, r);
 	if (!(l.sig = strdup(contents)))
-		return cell_error_set(err, ENOMEM, "out of memory");
+		return wback(m, k, cell_error_set(err, ENOMEM, "out of memory"));
 	m->w[m->wdepth++] = l;
 	return 0;
 }
