@@ -106,7 +106,8 @@ int dbus_msg_close(struct dbus_msg *m, cell_error **err);
 /* Append values by signature, sd-bus's way: a basic type takes its C value
  * (y b n q i as int, u as uint32_t, x int64_t, t uint64_t, d double, s o g
  * const char *), 'a' an unsigned count then that many elements, 'v' the
- * contents' signature then the values, '(' and '{' their fields in turn. */
+ * contents' signature then the values, '(' and '{' their fields in turn.
+ * It stops at the first value that fails; those before it stay appended. */
 int dbus_msg_append(struct dbus_msg *m, cell_error **err, const char *sig, ...);
 
 /* The message as bytes, with this serial (not 0). *data is the caller's. */
