@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="
   gcc make meson ninja-build pkg-config git musl-tools
-  libjansson-dev libseccomp-dev libcurl4-openssl-dev libsystemd-dev
+  libjansson-dev libseccomp-dev libcurl4-openssl-dev
   libarchive-dev libssl-dev libisal-dev
   busybox-static
   bats jq python3

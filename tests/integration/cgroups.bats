@@ -412,6 +412,32 @@ needs_hybrid() {
 		and ([.[] | select(.call == "StopUnit" and .unit == $u)] | length) == 1' "$log"
 }
 
+@test "--systemd-cgroup: systemd's refusal is the error, by its name and words" {
+	# A second container for the same scope: systemd says UnitExists.
+	update_config --arg p "machine.slice:cell:$CID" '.linux.cgroupsPath = $p'
+	set_cmd 'sleep 1000'
+	run "$TOP/tests/integration/systemd/with-fake-systemd.sh" "$BUNDLE/systemd.log" sh -c '
+		"$0" --root "$1" --systemd-cgroup run -d --bundle "$2" "$3" </dev/null >/dev/null || exit 1
+		"$0" --root "$1" --systemd-cgroup run -d --bundle "$2" "$3-2" </dev/null >/dev/null 2>"$2/err2"; s=$?
+		"$0" --root "$1" delete -f "$3"
+		cat "$2/err2"; [ ! -e "$1/$3-2" ] || echo "state of $3-2 left behind"; exit $s' \
+		"$CELLRT" "$STATE" "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"systemd: start cell-$CID.scope: org.freedesktop.systemd1.UnitExists: Unit cell-$CID.scope was already loaded"* ]]
+	[[ "$output" != *"left behind"* ]]
+}
+
+@test "--systemd-cgroup: no system bus is a clear error" {
+	update_config --arg p "machine.slice:cell:$CID" '.linux.cgroupsPath = $p'
+	run "$TOP/tests/integration/systemd/with-fake-systemd.sh" "$BUNDLE/systemd.log" \
+		env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BUNDLE/no-bus" "$CELLRT" --root "$STATE" --systemd-cgroup run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"systemd: connect to the system bus: D-Bus: connect to $BUNDLE/no-bus: No such file or directory"* ]]
+	[ ! -e "$STATE/$CID" ]
+}
+
 @test "--systemd-cgroup: cgroupsPath must be slice:prefix:name" {
 	update_config '.linux.cgroupsPath = "/not/systemd"'
 	run "$TOP/tests/integration/systemd/with-fake-systemd.sh" "$BUNDLE/systemd.log" \

@@ -1,16 +1,15 @@
 #include "systemd.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-bus.h>
 #include <time.h>
 
 #include "base/cleanup.h"
+#include "dbus/dbus.h"
 
 #define SD_DEST  "org.freedesktop.systemd1"
 #define SD_PATH  "/org/freedesktop/systemd1"
@@ -19,104 +18,9 @@
 /* How long a job of systemd may take. */
 #define JOB_TIMEOUT_USEC (30ULL * 1000000ULL)
 
-/* libsystemd is loaded only when a systemd cgroup is asked for: most runs
- * never need it, and linking it would load it (and the libraries it pulls
- * in) into every cellrt. Each pointer has its function's name and type. */
-static struct {
-	int (*sd_bus_call)(sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *, sd_bus_message **);
-	int (*sd_bus_call_method)(sd_bus *, const char *, const char *, const char *, const char *,
-				  sd_bus_error *, sd_bus_message **, const char *, ...);
-	void (*sd_bus_error_free)(sd_bus_error *);
-	int (*sd_bus_error_has_name)(const sd_bus_error *, const char *);
-	int (*sd_bus_error_is_set)(const sd_bus_error *);
-	sd_bus *(*sd_bus_flush_close_unref)(sd_bus *);
-	int (*sd_bus_match_signal)(sd_bus *, sd_bus_slot **, const char *, const char *, const char *,
-				   const char *, sd_bus_message_handler_t, void *);
-	int (*sd_bus_message_append)(sd_bus_message *, const char *, ...);
-	int (*sd_bus_message_close_container)(sd_bus_message *);
-	int (*sd_bus_message_new_method_call)(sd_bus *, sd_bus_message **, const char *, const char *,
-					      const char *, const char *);
-	int (*sd_bus_message_open_container)(sd_bus_message *, char, const char *);
-	int (*sd_bus_message_read)(sd_bus_message *, const char *, ...);
-	sd_bus_message *(*sd_bus_message_unref)(sd_bus_message *);
-	int (*sd_bus_open_system)(sd_bus **);
-	int (*sd_bus_process)(sd_bus *, sd_bus_message **);
-	sd_bus_slot *(*sd_bus_slot_unref)(sd_bus_slot *);
-	int (*sd_bus_wait)(sd_bus *, uint64_t);
-} sdbus;
-static bool sdbus_loaded;
-
-#define SDBUS_SYMBOL(name)                                                                                   \
-	{                                                                                                    \
-#name, (void **)&sdbus.name                                                                  \
-	}
-static const struct {
-	const char *name;
-	void **slot;
-} sdbus_symbols[] = {
-    SDBUS_SYMBOL(sd_bus_call),
-    SDBUS_SYMBOL(sd_bus_call_method),
-    SDBUS_SYMBOL(sd_bus_error_free),
-    SDBUS_SYMBOL(sd_bus_error_has_name),
-    SDBUS_SYMBOL(sd_bus_error_is_set),
-    SDBUS_SYMBOL(sd_bus_flush_close_unref),
-    SDBUS_SYMBOL(sd_bus_match_signal),
-    SDBUS_SYMBOL(sd_bus_message_append),
-    SDBUS_SYMBOL(sd_bus_message_close_container),
-    SDBUS_SYMBOL(sd_bus_message_new_method_call),
-    SDBUS_SYMBOL(sd_bus_message_open_container),
-    SDBUS_SYMBOL(sd_bus_message_read),
-    SDBUS_SYMBOL(sd_bus_message_unref),
-    SDBUS_SYMBOL(sd_bus_open_system),
-    SDBUS_SYMBOL(sd_bus_process),
-    SDBUS_SYMBOL(sd_bus_slot_unref),
-    SDBUS_SYMBOL(sd_bus_wait),
-};
-
-static int sdbus_load(cell_error **err)
-{
-	if (sdbus_loaded)
-		return 0;
-	void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return cell_error_set(err, ENOTSUP,
-				      "systemd cgroups need libsystemd.so.0: "
-				      "%s",
-				      dlerror());
-	for (size_t i = 0; i < ARRAY_SIZE(sdbus_symbols); i++) {
-		void *sym = dlsym(h, sdbus_symbols[i].name);
-		if (!sym)
-			return cell_error_set(err, ENOTSUP,
-					      "libsystemd.so.0 lacks "
-					      "%s",
-					      sdbus_symbols[i].name);
-		*sdbus_symbols[i].slot = sym;
-	}
-	sdbus_loaded = true;
-	return 0;
-}
-
-static void bus_unrefp(sd_bus **b)
-{
-	if (*b)
-		sdbus.sd_bus_flush_close_unref(*b);
-}
-
-static void message_unrefp(sd_bus_message **m)
-{
-	if (*m)
-		sdbus.sd_bus_message_unref(*m);
-}
-
-static void slot_unrefp(sd_bus_slot **s)
-{
-	if (*s)
-		sdbus.sd_bus_slot_unref(*s);
-}
-
 bool cgroup_systemd_available(void)
 {
-	return sdbus_load(NULL) == 0;
+	return dbus_system_bus_exists();
 }
 
 bool cgroup_systemd_running(void)
@@ -210,180 +114,158 @@ int cgroup_systemd_resolve(const char *cgroups_path, const char *id, struct cgro
 }
 
 /* The limits systemd keeps as properties of the unit. */
-static int append_resources(sd_bus_message *m, const struct cgroup *cg, const struct cgroup_resources *r)
+static int append_resources(struct dbus_msg *m, const struct cgroup *cg, const struct cgroup_resources *r,
+			    cell_error **err)
 {
 	int rc = 0;
 	if (r->has_memory_limit)
-		rc =
-		    sdbus.sd_bus_message_append(m, "(sv)", "MemoryMax", "t",
-						r->memory_limit < 0 ? UINT64_MAX : (uint64_t)r->memory_limit);
+		rc = dbus_msg_append(m, err, "(sv)", "MemoryMax", "t",
+				     r->memory_limit < 0 ? UINT64_MAX : (uint64_t)r->memory_limit);
 	if (rc >= 0 && r->has_pids_limit)
-		rc = sdbus.sd_bus_message_append(m, "(sv)", "TasksMax", "t",
-						 r->pids_limit < 0 ? UINT64_MAX : (uint64_t)r->pids_limit);
+		rc = dbus_msg_append(m, err, "(sv)", "TasksMax", "t",
+				     r->pids_limit < 0 ? UINT64_MAX : (uint64_t)r->pids_limit);
 	if (rc >= 0 && r->has_cpu_shares) {
 		if (cg->layout == CGROUP_LAYOUT_V2)
-			rc = sdbus.sd_bus_message_append(m, "(sv)", "CPUWeight", "t",
-							 cgroup_shares_to_weight(r->cpu_shares));
+			rc = dbus_msg_append(m, err, "(sv)", "CPUWeight", "t",
+					     (uint64_t)cgroup_shares_to_weight(r->cpu_shares));
 		else
-			rc = sdbus.sd_bus_message_append(m, "(sv)", "CPUShares", "t", r->cpu_shares);
+			rc = dbus_msg_append(m, err, "(sv)", "CPUShares", "t", (uint64_t)r->cpu_shares);
 	}
 	if (rc >= 0 && r->has_cpu_quota && r->cpu_quota > 0) {
-		uint64_t period = r->has_cpu_period ? r->cpu_period : 100000;
-		rc = sdbus.sd_bus_message_append(m, "(sv)", "CPUQuotaPerSecUSec", "t",
-						 (uint64_t)r->cpu_quota * 1000000ULL / period);
+		uint64_t period = r->has_cpu_period && r->cpu_period ? r->cpu_period : 100000;
+		rc = dbus_msg_append(m, err, "(sv)", "CPUQuotaPerSecUSec", "t",
+				     (uint64_t)r->cpu_quota * 1000000ULL / period);
 	}
 	return rc;
 }
 
-static int bus_fail(cell_error **err, int r, const sd_bus_error *e, const char *what, const char *unit)
+/* A connection to the system bus and a call of systemd's manager. */
+static int manager_call(struct dbus_conn **bus, const char *member, struct dbus_msg **m, cell_error **err)
 {
-	if (e && sdbus.sd_bus_error_is_set(e))
-		return cell_error_set(err, -r > 0 ? -r : EIO, "systemd: %s %s: %s", what, unit,
-				      e->message ? e->message : e->name);
-	return cell_error_errno(err, -r, "systemd: %s %s", what, unit);
+	int rc = dbus_connect_system(bus, err);
+	if (rc < 0)
+		return cell_error_prefix(err, "systemd: connect to the system bus");
+	return dbus_msg_new_call(SD_DEST, SD_PATH, SD_IFACE, member, m, err);
 }
 
-static int bus_open(sd_bus **bus, cell_error **err)
+/* Wait for JobRemoved of job, from the peer that created it (sender, when
+ * the bus names one: anyone on the bus may send us a signal), and take its
+ * result. */
+static int wait_job(struct dbus_conn *bus, const char *job, const char *sender, const char *unit,
+		    cell_error **err)
 {
-	int r = sdbus_load(err);
-	if (r < 0)
-		return r;
-	r = sdbus.sd_bus_open_system(bus);
-	if (r < 0)
-		return cell_error_errno(err, -r, "systemd: connect to the system bus");
-	return 0;
-}
-
-struct job_wait {
-	const char *job;
-	bool done;
-	char result[64];
-};
-
-static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *e)
-{
-	struct job_wait *w = data;
-	uint32_t id;
-	const char *path = NULL, *unit = NULL, *result = NULL;
-	if (sdbus.sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		uint64_t spent = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000000ULL +
+				 (uint64_t)((now.tv_nsec - t0.tv_nsec) / 1000);
+		if (spent >= JOB_TIMEOUT_USEC)
+			return cell_error_set(err, ETIMEDOUT, "systemd: start %s: the job did not finish",
+					      unit);
+		_cleanup_dbus_msg_ struct dbus_msg *s = NULL;
+		int rc = dbus_wait_signal(bus, JOB_TIMEOUT_USEC - spent, &s, err);
+		if (rc == -ETIMEDOUT)
+			return cell_error_set(err, ETIMEDOUT, "systemd: start %s: the job did not finish",
+					      unit);
+		if (rc < 0)
+			return cell_error_prefix(err, "systemd: start %s: wait for the job", unit);
+		const char *iface = dbus_msg_interface(s), *member = dbus_msg_member(s),
+			   *from = dbus_msg_sender(s);
+		if (strcmp(iface, SD_IFACE) != 0 || strcmp(member, "JobRemoved") != 0 ||
+		    strcmp(dbus_msg_path(s), SD_PATH) != 0 ||
+		    (sender && (!from || strcmp(from, sender) != 0)))
+			continue;
+		uint32_t id;
+		const char *path, *name, *result;
+		if (dbus_msg_read(s, NULL, "uoss", &id, &path, &name, &result) < 0 || strcmp(path, job) != 0)
+			continue;
+		if (strcmp(result, "done") != 0)
+			return cell_error_set(err, EIO, "systemd: start %s: the job ended with \"%s\"", unit,
+					      result);
 		return 0;
-	if (w->job && path && strcmp(path, w->job) == 0) {
-		w->done = true;
-		snprintf(w->result, sizeof(w->result), "%s", result ? result : "");
 	}
-	return 0;
 }
 
 int cgroup_systemd_start(const struct cgroup *cg, pid_t pid, const struct cgroup_resources *r, const char *id,
 			 cell_error **err)
 {
-	_cleanup_(bus_unrefp) sd_bus *bus = NULL;
-	_cleanup_(message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_(slot_unrefp) sd_bus_slot *slot = NULL;
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	struct job_wait w = {0};
+	_cleanup_dbus_conn_ struct dbus_conn *bus = NULL;
+	_cleanup_dbus_msg_ struct dbus_msg *m = NULL, *reply = NULL;
 	const char *unit = cg->systemd_unit;
-	int rc = bus_open(&bus, err);
+	int rc = manager_call(&bus, "StartTransientUnit", &m, err);
 	if (rc < 0)
 		return rc;
 	char desc[1200];
 	snprintf(desc, sizeof(desc), "cellrt container %s", id);
 	/* Subscribe before asking, or the job may end unseen. */
-	rc = sdbus.sd_bus_match_signal(bus, &slot, SD_DEST, SD_PATH, SD_IFACE, "JobRemoved", on_job_removed,
-				       &w);
-	if (rc >= 0)
-		rc = sdbus.sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_IFACE,
-							  "StartTransientUnit");
-	if (rc >= 0)
-		rc = sdbus.sd_bus_message_append(m, "ss", unit, "fail");
-	if (rc >= 0)
-		rc = sdbus.sd_bus_message_open_container(m, 'a', "(sv)");
-	if (rc >= 0)
-		rc = sdbus.sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", desc, "Slice",
-						 "s", cg->systemd_slice, "Delegate", "b", 1,
-						 "DefaultDependencies", "b", 0, "CollectMode", "s",
-						 "inactive-or-failed");
-	if (rc >= 0)
-		rc = sdbus.sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t)pid);
-	if (rc >= 0)
-		rc = append_resources(m, cg, r);
-	if (rc >= 0)
-		rc = sdbus.sd_bus_message_close_container(m);
-	if (rc >= 0)
-		rc = sdbus.sd_bus_message_append(m, "a(sa(sv))", 0);
+	rc = dbus_add_match(bus,
+			    "type='signal',sender='" SD_DEST "',path='" SD_PATH "',interface='" SD_IFACE
+			    "',member='JobRemoved'",
+			    err);
 	if (rc < 0)
-		return cell_error_errno(err, -rc, "systemd: build the request for %s", unit);
-	rc = sdbus.sd_bus_call(bus, m, JOB_TIMEOUT_USEC, &e, &reply);
-	if (rc < 0) {
-		rc = bus_fail(err, rc, &e, "start", unit);
-		sdbus.sd_bus_error_free(&e);
-		return rc;
-	}
-	if ((rc = sdbus.sd_bus_message_read(reply, "o", &w.job)) < 0)
-		return cell_error_errno(err, -rc, "systemd: start %s: read the job", unit);
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!w.done) {
-		rc = sdbus.sd_bus_process(bus, NULL);
-		if (rc < 0)
-			return cell_error_errno(err, -rc, "systemd: start %s: wait for the job", unit);
-		if (rc > 0)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		uint64_t spent = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000000ULL +
-				 (uint64_t)(now.tv_nsec - t0.tv_nsec) / 1000;
-		if (spent >= JOB_TIMEOUT_USEC)
-			return cell_error_set(err, ETIMEDOUT, "systemd: start %s: the job did not finish",
-					      unit);
-		sdbus.sd_bus_wait(bus, JOB_TIMEOUT_USEC - spent);
-	}
-	if (strcmp(w.result, "done") != 0)
-		return cell_error_set(err, EIO, "systemd: start %s: the job ended with \"%s\"", unit,
-				      w.result);
-	return 0;
+		return cell_error_prefix(err, "systemd: start %s", unit);
+	rc = dbus_msg_append(m, err, "ss", unit, "fail");
+	if (rc >= 0)
+		rc = dbus_msg_open(m, 'a', "(sv)", err);
+	if (rc >= 0)
+		rc = dbus_msg_append(m, err, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s",
+				     cg->systemd_slice, "Delegate", "b", 1, "DefaultDependencies", "b", 0,
+				     "CollectMode", "s", "inactive-or-failed");
+	if (rc >= 0)
+		rc = dbus_msg_append(m, err, "(sv)", "PIDs", "au", 1u, (uint32_t)pid);
+	if (rc >= 0)
+		rc = append_resources(m, cg, r, err);
+	if (rc >= 0)
+		rc = dbus_msg_close(m, err);
+	if (rc >= 0)
+		rc = dbus_msg_append(m, err, "a(sa(sv))", 0u);
+	if (rc < 0)
+		return cell_error_prefix(err, "systemd: build the request for %s", unit);
+	const char *job;
+	if ((rc = dbus_call(bus, m, JOB_TIMEOUT_USEC, &reply, err)) < 0)
+		return cell_error_prefix(err, "systemd: start %s", unit);
+	if ((rc = dbus_msg_read(reply, err, "o", &job)) < 0)
+		return cell_error_prefix(err, "systemd: start %s: read the job", unit);
+	return wait_job(bus, job, dbus_msg_sender(reply), unit, err);
 }
 
 int cgroup_systemd_set(const struct cgroup *cg, const struct cgroup_resources *r, cell_error **err)
 {
-	_cleanup_(bus_unrefp) sd_bus *bus = NULL;
-	_cleanup_(message_unrefp) sd_bus_message *m = NULL;
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int rc = bus_open(&bus, err);
+	_cleanup_dbus_conn_ struct dbus_conn *bus = NULL;
+	_cleanup_dbus_msg_ struct dbus_msg *m = NULL;
+	int rc = manager_call(&bus, "SetUnitProperties", &m, err);
 	if (rc < 0)
 		return rc;
-	rc = sdbus.sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_IFACE, "SetUnitProperties");
+	rc = dbus_msg_append(m, err, "sb", cg->systemd_unit, 1);
 	if (rc >= 0)
-		rc = sdbus.sd_bus_message_append(m, "sb", cg->systemd_unit, 1);
+		rc = dbus_msg_open(m, 'a', "(sv)", err);
 	if (rc >= 0)
-		rc = sdbus.sd_bus_message_open_container(m, 'a', "(sv)");
+		rc = append_resources(m, cg, r, err);
 	if (rc >= 0)
-		rc = append_resources(m, cg, r);
-	if (rc >= 0)
-		rc = sdbus.sd_bus_message_close_container(m);
+		rc = dbus_msg_close(m, err);
 	if (rc < 0)
-		return cell_error_errno(err, -rc, "systemd: build the request for %s", cg->systemd_unit);
-	rc = sdbus.sd_bus_call(bus, m, JOB_TIMEOUT_USEC, &e, NULL);
-	if (rc < 0) {
-		rc = bus_fail(err, rc, &e, "set the properties of", cg->systemd_unit);
-		sdbus.sd_bus_error_free(&e);
-	}
-	return rc < 0 ? rc : 0;
+		return cell_error_prefix(err, "systemd: build the request for %s", cg->systemd_unit);
+	if ((rc = dbus_call(bus, m, JOB_TIMEOUT_USEC, NULL, err)) < 0)
+		return cell_error_prefix(err, "systemd: set the properties of %s", cg->systemd_unit);
+	return 0;
 }
 
 int cgroup_systemd_stop(const struct cgroup *cg, cell_error **err)
 {
-	_cleanup_(bus_unrefp) sd_bus *bus = NULL;
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int rc = bus_open(&bus, err);
+	_cleanup_dbus_conn_ struct dbus_conn *bus = NULL;
+	_cleanup_dbus_msg_ struct dbus_msg *m = NULL, *reply = NULL;
+	int rc = manager_call(&bus, "StopUnit", &m, err);
+	if (rc >= 0)
+		rc = dbus_msg_append(m, err, "ss", cg->systemd_unit, "replace");
 	if (rc < 0)
 		return rc;
-	rc = sdbus.sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_IFACE, "StopUnit", &e, NULL, "ss",
-				      cg->systemd_unit, "replace");
-	if (rc < 0 && !sdbus.sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit")) {
-		rc = bus_fail(err, rc, &e, "stop", cg->systemd_unit);
-		sdbus.sd_bus_error_free(&e);
-		return rc;
+	rc = dbus_call(bus, m, JOB_TIMEOUT_USEC, &reply, err);
+	if (rc < 0 && reply && dbus_msg_type(reply) == DBUS_ERROR &&
+	    strcmp(dbus_msg_error_name(reply), "org.freedesktop.systemd1.NoSuchUnit") == 0) {
+		if (err)
+			cell_error_freep(err);
+		return 0;
 	}
-	sdbus.sd_bus_error_free(&e);
-	return 0;
+	return rc < 0 ? cell_error_prefix(err, "systemd: stop %s", cg->systemd_unit) : 0;
 }

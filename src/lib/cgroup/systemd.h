@@ -1,6 +1,7 @@
 /* systemd as the cgroup manager (--systemd-cgroup, --cgroup-manager systemd):
  * the container's cgroup is a transient scope unit that systemd creates
- * through its D-Bus API (org.freedesktop.systemd1.Manager.StartTransientUnit)
+ * through its D-Bus API (org.freedesktop.systemd1.Manager.StartTransientUnit,
+ * over our own client, dbus/dbus.h)
  * with Delegate=yes, so that the limits are then written by the cgroupfs
  * drivers as for any other cgroup. linux.cgroupsPath is "slice:prefix:name":
  * the scope prefix-name.scope in slice (system.slice when empty). */
@@ -17,7 +18,8 @@
  * directory /run/systemd/system exists). */
 bool cgroup_systemd_running(void);
 
-/* True if libsystemd can be loaded (what a systemd cgroup needs). */
+/* True when the system bus can be found (its socket exists): what a systemd
+ * cgroup needs besides systemd itself, which speaks to us over it. */
 bool cgroup_systemd_available(void);
 
 /* Compute the cgroup of a systemd-managed container from cgroupsPath

@@ -85,7 +85,7 @@ json_t *runtime_features(const struct runtime_opts *g)
 	    "{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o}, s:{s:b}, s:{s:b}, "
 	    "s:{s:b}, s:{s:{s:b}}}",
 	    "namespaces", string_array(ns_name), "capabilities", string_array(cap_name),
-	    /* systemd: through libsystemd, when the library is there to load */
+	    /* systemd: when there is a system bus to reach it on */
 	    "cgroup", "v1", true, "v2", true, "systemd", cgroup_systemd_available(), "systemdUser", false,
 	    "rdma", true, "seccomp", "enabled", true, "actions", string_array(seccomp_action_name),
 	    "operators", string_array(seccomp_operator_name), "archs", string_array(seccomp_arch_name),

@@ -73,6 +73,10 @@ class Manager(dbus.service.Object):
         log({"call": "StartTransientUnit", "unit": str(name), "mode": str(mode), "props": props})
         if not str(name).endswith(".scope"):
             raise dbus.exceptions.DBusException("only scopes here", name="org.freedesktop.DBus.Error.InvalidArgs")
+        if str(name) in self.units:
+            raise dbus.exceptions.DBusException(
+                "Unit %s was already loaded or has a fragment file." % name, name="org.freedesktop.systemd1.UnitExists"
+            )
         path = slice_path(props.get("Slice", "system.slice")) + "/" + str(name)
         for mnt in hierarchies():
             d = mnt + path
