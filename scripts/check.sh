@@ -56,7 +56,7 @@ CELLRT="$top/build-asan/cellrt" CELL="$top/build-asan/cell" \
 section "conformance: crun's test suite against build/cellrt"
 tests/conformance/crun-suite.sh build/cellrt 2>&1 | tee "$out/crun-suite.tap"
 section "conformance: the runtime spec's MUSTs, and podman, docker and containerd driving build/cellrt"
-CELLRT="$top/build/cellrt" bats --tap tests/conformance/spec.bats tests/conformance/clients.bats tests/conformance/clients-rootless.bats 2>&1 | tee "$out/clients.tap"
+CELLRT="$top/build/cellrt" bats --tap tests/conformance/spec.bats tests/conformance/binary.bats tests/conformance/clients.bats tests/conformance/clients-rootless.bats 2>&1 | tee "$out/clients.tap"
 
 # 5. the VM
 section "pure cgroup v2 guest (tests/vm, qemu)"
