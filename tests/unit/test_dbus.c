@@ -106,6 +106,8 @@ static void raw_put32(struct raw *r, size_t at, uint32_t v)
 
 static void raw_bytes(struct raw *r, const void *p, size_t n)
 {
+	if (n == 0) /* p may be NULL */
+		return;
 	memcpy(r->b + r->n, p, n);
 	r->n += n;
 }

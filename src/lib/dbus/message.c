@@ -331,6 +331,8 @@ static int buf_reserve(struct buf *b, size_t n, cell_error **err)
 
 static int buf_put(struct buf *b, const void *p, size_t n, cell_error **err)
 {
+	if (n == 0) /* p may be NULL then (an empty body) */
+		return 0;
 	int r = buf_reserve(b, n, err);
 	if (r < 0)
 		return r;
@@ -342,6 +344,8 @@ static int buf_put(struct buf *b, const void *p, size_t n, cell_error **err)
 static int buf_pad(struct buf *b, size_t align, cell_error **err)
 {
 	size_t pad = (align - b->len % align) % align;
+	if (pad == 0) /* b->p may still be NULL */
+		return 0;
 	int r = buf_reserve(b, pad, err);
 	if (r < 0)
 		return r;

@@ -29,4 +29,3 @@ struct image_run_overrides {
 int image_run_from_config(const struct image_config *c, int rootfd, const struct image_run_overrides *o,
 			  struct image_run *out, cell_error **err);
 void image_run_clear(struct image_run *r);
-

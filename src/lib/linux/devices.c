@@ -1,12 +1,12 @@
 #include "devices.h"
 
+#include "syscalls.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "syscalls.h"
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>

@@ -1,5 +1,6 @@
 #include "mounts.h"
 
+#include "syscalls.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "syscalls.h"
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>

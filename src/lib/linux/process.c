@@ -41,8 +41,7 @@ int process_set_rlimits(const struct oci_process *p, struct init_error *e)
 		struct rlimit cur;
 		char want[32], have[32];
 		format_limit(want, sizeof(want), rl.rlim_max);
-		if (err == EPERM && getrlimit(l->resource, &cur) == 0 &&
-		    rl.rlim_max > cur.rlim_max) {
+		if (err == EPERM && getrlimit(l->resource, &cur) == 0 && rl.rlim_max > cur.rlim_max) {
 			format_limit(have, sizeof(have), cur.rlim_max);
 			return init_fail(e, err,
 					 "process.rlimits: %s hard limit %s is above the %s this runtime may "

@@ -1,5 +1,6 @@
 #include "procfs.h"
 
+#include "syscalls.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "syscalls.h"
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>

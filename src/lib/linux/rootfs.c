@@ -1,12 +1,12 @@
 #include "rootfs.h"
 
+#include "syscalls.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "syscalls.h"
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>

@@ -203,7 +203,7 @@ int seccomp_bpf_add_rule(struct seccomp_bpf *b, uint32_t action, const char *nam
 		return -ENOENT;
 	/* The names of one entry share its conditions. */
 	const struct rule *last = b->n_rules ? &b->rules[b->n_rules - 1] : NULL;
-	if (last && last->n_conds == n && same_conds(&b->conds[last->cond_off], conds, n)) {
+	if (last && last->n_conds == n && (n == 0 || same_conds(&b->conds[last->cond_off], conds, n))) {
 		r.cond_off = last->cond_off;
 	} else {
 		if (grow((void **)&b->conds, &b->cap_conds, b->n_conds + n, sizeof(*conds)) < 0)
@@ -513,13 +513,13 @@ static int arch_entries(const struct seccomp_bpf *b, enum seccomp_bpf_arch a, st
 			e[n++] = (struct entry){.nr = (uint32_t)r->nr[a],
 						.action = r->action,
 						.order = i,
-						.conds = &b->conds[r->cond_off],
+						.conds = r->n_conds ? &b->conds[r->cond_off] : NULL,
 						.n_conds = r->n_conds};
 		if (a == SECCOMP_BPF_X86 && r->mux_nr >= 0)
 			e[n++] = (struct entry){.nr = (uint32_t)r->mux_nr,
 						.action = r->action,
 						.order = i,
-						.conds = &b->conds[r->cond_off],
+						.conds = r->n_conds ? &b->conds[r->cond_off] : NULL,
 						.n_conds = r->n_conds,
 						.mux = true,
 						.mux_call = r->mux_call};

@@ -38,4 +38,3 @@ int container_load_config(const struct container *c, struct oci_config **out, ce
 
 /* Run the poststart hooks; failures only warn, as the spec says. */
 void container_run_poststart(const struct container *c, const struct oci_config *config);
-
