@@ -18,11 +18,6 @@
 /* How long a job of systemd may take. */
 #define JOB_TIMEOUT_USEC (30ULL * 1000000ULL)
 
-bool cgroup_systemd_available(void)
-{
-	return dbus_system_bus_exists();
-}
-
 bool cgroup_systemd_running(void)
 {
 	struct stat st;

@@ -18,10 +18,6 @@
  * directory /run/systemd/system exists). */
 bool cgroup_systemd_running(void);
 
-/* True when the system bus can be found (its socket exists): what a systemd
- * cgroup needs besides systemd itself, which speaks to us over it. */
-bool cgroup_systemd_available(void);
-
 /* Compute the cgroup of a systemd-managed container from cgroupsPath
  * ("slice:prefix:name"; NULL or empty: "system.slice:cellrt:ID"). Fails with
  * a clear message when systemd does not run. */

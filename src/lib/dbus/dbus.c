@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,20 +163,6 @@ const char *dbus_system_bus_address(void)
 {
 	const char *a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
 	return a && *a ? a : DBUS_SYSTEM_BUS_DEFAULT;
-}
-
-bool dbus_system_bus_exists(void)
-{
-	struct dbus_address a[ADDRESSES_MAX];
-	size_t n;
-	if (dbus_address_parse(dbus_system_bus_address(), a, ADDRESSES_MAX, &n, NULL) < 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-		if (a[i].abstract || (stat(a[i].name, &st) == 0 && S_ISSOCK(st.st_mode)))
-			return true;
-	}
-	return false;
 }
 
 /* ---- Connections ---- */

@@ -71,10 +71,6 @@ int dbus_address_parse(const char *address, struct dbus_address *out, size_t max
 /* The system bus's address: $DBUS_SYSTEM_BUS_ADDRESS, or the default. */
 const char *dbus_system_bus_address(void);
 
-/* True when the system bus address parses and names a socket that exists
- * (an abstract name counts: it cannot be checked without connecting). */
-bool dbus_system_bus_exists(void);
-
 /* True for a bus name: unique (":1.42") or well-known ("org.a.B"). */
 bool dbus_bus_name_valid(const char *name);
 

@@ -8,7 +8,6 @@
 
 #include "base/cleanup.h"
 #include "cell-config.h"
-#include "cgroup/systemd.h"
 #include "linux/caps.h"
 #include "linux/lsm.h"
 #include "linux/mounts.h"
@@ -85,11 +84,12 @@ json_t *runtime_features(const struct runtime_opts *g)
 	    "{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o}, s:{s:b}, s:{s:b}, "
 	    "s:{s:b}, s:{s:{s:b}}}",
 	    "namespaces", string_array(ns_name), "capabilities", string_array(cap_name),
-	    /* systemd: when there is a system bus to reach it on */
-	    "cgroup", "v1", true, "v2", true, "systemd", cgroup_systemd_available(), "systemdUser", false,
-	    "rdma", true, "seccomp", "enabled", true, "actions", string_array(seccomp_action_name),
-	    "operators", string_array(seccomp_operator_name), "archs", string_array(seccomp_arch_name),
-	    "knownFlags", string_array(seccomp_flag_name), "supportedFlags", supported_flags(),
+	    /* systemd: the driver is built in (our own D-Bus client); whether
+	     * systemd runs is checked when a container asks for it */
+	    "cgroup", "v1", true, "v2", true, "systemd", true, "systemdUser", false, "rdma", true, "seccomp",
+	    "enabled", true, "actions", string_array(seccomp_action_name), "operators",
+	    string_array(seccomp_operator_name), "archs", string_array(seccomp_arch_name), "knownFlags",
+	    string_array(seccomp_flag_name), "supportedFlags", supported_flags(),
 	    /* labels are applied where the LSM runs (linux/lsm.c) */
 	    "apparmor", "enabled", true, "selinux", "enabled", true, "intelRdt", "enabled", false,
 	    "mountExtensions", "idmap", "enabled", knows_mount_option("idmap"));
