@@ -99,12 +99,6 @@ done
 mkdir -p "$root/cell/build" "$root/cell/tests/.cache" "$root/cell/scripts"
 cp -p "$cellrt" "$root/cell/build/cellrt"
 copy_binary "$cellrt"
-# and what cellrt dlopen()s on first use (src/lib/dynlib): ldd does not see it
-for so in libseccomp.so.2; do
-	lib=$(ldconfig -p | awk -v n="$so" '$1 == n && /x86-64/ { print $NF; exit }')
-	[ -n "$lib" ] || { echo "mkinitramfs: $so is not installed" >&2; exit 1; }
-	copy_binary "$lib"
-done
 cp -a "$top/tests/integration" "$top/tests/vm" "$top/tests/conformance" "$root/cell/tests/"
 cp -p "$top/scripts/busybox-rootfs.sh" "$root/cell/scripts/"
 if [ ! -x "$top/tests/.cache/busybox-rootfs/bin/busybox" ]; then
