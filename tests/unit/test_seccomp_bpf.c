@@ -5,8 +5,6 @@
  * linux/seccomp_bpf.h for where we differ on purpose). */
 #include <errno.h>
 #include <linux/audit.h>
-#include <linux/ipc.h>
-#include <linux/net.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -325,43 +323,9 @@ static void describe(const struct seccomp_data *d, char *buf, size_t len)
 
 /* ---- What a profile says, read without BPF (linux/seccomp_bpf.h) ------ */
 
-static const struct {
-	const char *name, *via;
-	uint32_t call;
-} multiplexed[] = {
-    {"socket", "socketcall", SYS_SOCKET},
-    {"bind", "socketcall", SYS_BIND},
-    {"connect", "socketcall", SYS_CONNECT},
-    {"listen", "socketcall", SYS_LISTEN},
-    {"accept", "socketcall", SYS_ACCEPT},
-    {"getsockname", "socketcall", SYS_GETSOCKNAME},
-    {"getpeername", "socketcall", SYS_GETPEERNAME},
-    {"socketpair", "socketcall", SYS_SOCKETPAIR},
-    {"send", "socketcall", SYS_SEND},
-    {"recv", "socketcall", SYS_RECV},
-    {"sendto", "socketcall", SYS_SENDTO},
-    {"recvfrom", "socketcall", SYS_RECVFROM},
-    {"shutdown", "socketcall", SYS_SHUTDOWN},
-    {"setsockopt", "socketcall", SYS_SETSOCKOPT},
-    {"getsockopt", "socketcall", SYS_GETSOCKOPT},
-    {"sendmsg", "socketcall", SYS_SENDMSG},
-    {"recvmsg", "socketcall", SYS_RECVMSG},
-    {"accept4", "socketcall", SYS_ACCEPT4},
-    {"recvmmsg", "socketcall", SYS_RECVMMSG},
-    {"sendmmsg", "socketcall", SYS_SENDMMSG},
-    {"semop", "ipc", SEMOP},
-    {"semget", "ipc", SEMGET},
-    {"semctl", "ipc", SEMCTL},
-    {"semtimedop", "ipc", SEMTIMEDOP},
-    {"msgsnd", "ipc", MSGSND},
-    {"msgrcv", "ipc", MSGRCV},
-    {"msgget", "ipc", MSGGET},
-    {"msgctl", "ipc", MSGCTL},
-    {"shmat", "ipc", SHMAT},
-    {"shmdt", "ipc", SHMDT},
-    {"shmget", "ipc", SHMGET},
-    {"shmctl", "ipc", SHMCTL},
-};
+/* The multiplexed calls are seccomp_bpf_multiplexed: a wrong entry there
+ * would show as a difference from libseccomp. */
+static const struct seccomp_bpf_mux *const multiplexed = seccomp_bpf_multiplexed;
 
 static bool lists(const json_t *profile, const char *arch)
 {
@@ -456,7 +420,7 @@ static uint32_t expected(const json_t *profile, const struct seccomp_data *d)
 			int own = seccomp_bpf_syscall_number(arch, n);
 			bool match = own >= 0 && own == (int)nr &&
 				     entry_holds(json_object_get(entry, "args"), d, is32, false);
-			for (size_t m = 0; m < ARRAY_SIZE(multiplexed) && arch == SECCOMP_BPF_X86; m++)
+			for (size_t m = 0; m < seccomp_bpf_n_multiplexed && arch == SECCOMP_BPF_X86; m++)
 				match |= strcmp(multiplexed[m].name, n) == 0 &&
 					 seccomp_bpf_syscall_number(arch, multiplexed[m].via) == (int)nr &&
 					 (uint32_t)d->args[0] == multiplexed[m].call &&
@@ -487,7 +451,7 @@ static bool libseccomp_misreads(const json_t *profile, const struct seccomp_data
 		json_array_foreach (json_object_get(entry, "names"), k, name) {
 			const char *n = json_string_value(name);
 			named |= seccomp_bpf_syscall_number(arch, n) == d->nr;
-			for (m = 0; m < ARRAY_SIZE(multiplexed) && arch == SECCOMP_BPF_X86; m++)
+			for (m = 0; m < seccomp_bpf_n_multiplexed && arch == SECCOMP_BPF_X86; m++)
 				named |= strcmp(multiplexed[m].name, n) == 0 &&
 					 seccomp_bpf_syscall_number(arch, multiplexed[m].via) == d->nr;
 		}

@@ -38,14 +38,8 @@ static const char *const other_archs[] = {
     "SCMP_ARCH_S390X",     "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
 };
 
-/* On x86, the socket and System V IPC calls can also be made through one
- * multiplexing call whose first argument says which (<linux/net.h>,
- * <linux/ipc.h>). */
-static const struct {
-	const char *name;
-	const char *via;
-	uint32_t call;
-} multiplexed[] = {
+/* The calls numbered by <linux/net.h> and <linux/ipc.h> (seccomp_bpf.h). */
+const struct seccomp_bpf_mux seccomp_bpf_multiplexed[] = {
     {"socket", "socketcall", SYS_SOCKET},
     {"bind", "socketcall", SYS_BIND},
     {"connect", "socketcall", SYS_CONNECT},
@@ -79,6 +73,7 @@ static const struct {
     {"shmget", "ipc", SHMGET},
     {"shmctl", "ipc", SHMCTL},
 };
+const size_t seccomp_bpf_n_multiplexed = ARRAY_SIZE(seccomp_bpf_multiplexed);
 
 struct rule {
 	uint32_t action;
@@ -193,10 +188,11 @@ int seccomp_bpf_add_rule(struct seccomp_bpf *b, uint32_t action, const char *nam
 	bool known = false;
 	for (size_t a = 0; a < SECCOMP_BPF_ARCHS; a++)
 		known |= (r.nr[a] = seccomp_bpf_syscall_number((enum seccomp_bpf_arch)a, name)) >= 0;
-	for (size_t i = 0; i < ARRAY_SIZE(multiplexed); i++)
-		if (strcmp(multiplexed[i].name, name) == 0) {
-			r.mux_nr = seccomp_bpf_syscall_number(SECCOMP_BPF_X86, multiplexed[i].via);
-			r.mux_call = multiplexed[i].call;
+	for (size_t i = 0; i < seccomp_bpf_n_multiplexed; i++)
+		if (strcmp(seccomp_bpf_multiplexed[i].name, name) == 0) {
+			r.mux_nr =
+			    seccomp_bpf_syscall_number(SECCOMP_BPF_X86, seccomp_bpf_multiplexed[i].via);
+			r.mux_call = seccomp_bpf_multiplexed[i].call;
 			known |= r.mux_nr >= 0;
 		}
 	if (!known)

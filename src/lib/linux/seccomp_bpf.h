@@ -78,6 +78,17 @@ bool seccomp_bpf_supported(void);
 /* The number of a system call on an architecture; -1 when it has none. */
 int seccomp_bpf_syscall_number(enum seccomp_bpf_arch a, const char *name);
 
+/* On x86, the socket and System V IPC calls can also be made through one
+ * multiplexing call (via: socketcall or ipc) whose first argument says which
+ * (call): a rule on name covers that form too. */
+struct seccomp_bpf_mux {
+	const char *name;
+	const char *via;
+	uint32_t call;
+};
+extern const struct seccomp_bpf_mux seccomp_bpf_multiplexed[];
+extern const size_t seccomp_bpf_n_multiplexed;
+
 /* Add a rule: action (a full SECCOMP_RET_* value) for the system call name
  * when all n conditions hold. The conditions are copied. -ENOENT: no x86
  * architecture knows the name (nothing added); -ENOMEM. */
