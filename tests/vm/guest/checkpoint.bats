@@ -14,7 +14,10 @@ setup() {
 	setup_bundle
 	IMG=$BUNDLE/images
 	# The count goes to the root file system, which the host side reads.
-	COUNTER='i=0; while :; do i=$((i + 1)); echo $i >/tmp/count; sleep 0.1; done'
+	# Each number is written beside the file and renamed over it, so that
+	# the file is never empty: a dump can freeze the shell at any point, and
+	# a truncated file would stay empty until the restore.
+	COUNTER='i=0; while :; do i=$((i + 1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.1; done'
 }
 
 # cellrt, and criu's logs when it fails. A restored container keeps the
@@ -27,16 +30,8 @@ ckpt() {
 	return $rc
 }
 
-# The shell truncates the file before it writes the next number: a read
-# in between finds it empty, and reads again.
 count() {
-	local c i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		c=$(cat "$BUNDLE/rootfs/tmp/count") || return 1
-		[ -n "$c" ] && break
-		sleep 0.02
-	done
-	echo "$c"
+	cat "$BUNDLE/rootfs/tmp/count"
 }
 
 count_above() {
