@@ -1052,7 +1052,7 @@ TEST(bus_delivers_signals)
 	/* NameAcquired comes first (the bus's own signal to us) */
 	for (int i = 0; i < 4 && !got; i++) {
 		struct dbus_msg *m = NULL;
-		if (dbus_wait_signal(a, 5000000, &m, &err) < 0)
+		if (dbus_wait_signal(a, dbus_deadline_after(5000000), &m, &err) < 0)
 			tap_fail(__FILE__, __LINE__, "%s", err->msg);
 		if (strcmp(dbus_msg_interface(m), "org.cell.Test") == 0)
 			got = m;
@@ -1068,11 +1068,11 @@ TEST(bus_delivers_signals)
 	ASSERT_EQ(0, dbus_msg_read(got, NULL, "us", &u, &str));
 	ASSERT_EQ(7, u);
 	ASSERT_STREQ("hi", str);
-	ASSERT_EQ(0, dbus_wait_signal(a, 5000000, &got2, NULL));
+	ASSERT_EQ(0, dbus_wait_signal(a, dbus_deadline_after(5000000), &got2, NULL));
 	ASSERT_STREQ("Pong", dbus_msg_member(got2));
 	/* and then nothing */
 	struct dbus_msg *none = NULL;
-	ASSERT_EQ(-ETIMEDOUT, dbus_wait_signal(a, 100000, &none, &err));
+	ASSERT_EQ(-ETIMEDOUT, dbus_wait_signal(a, dbus_deadline_after(100000), &none, &err));
 	ASSERT_CONTAINS(err->msg, "no signal in time");
 }
 

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "base/cleanup.h"
 #include "dbus/dbus.h"
@@ -149,17 +148,10 @@ static int manager_call(struct dbus_conn **bus, const char *member, struct dbus_
 static int wait_job(struct dbus_conn *bus, const char *job, const char *sender, const char *unit,
 		    cell_error **err)
 {
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t deadline = dbus_deadline_after(JOB_TIMEOUT_USEC);
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		uint64_t spent = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000000ULL +
-				 (uint64_t)((now.tv_nsec - t0.tv_nsec) / 1000);
-		if (spent >= JOB_TIMEOUT_USEC)
-			return cell_error_set(err, ETIMEDOUT, "systemd: start %s: the job did not finish",
-					      unit);
 		_cleanup_dbus_msg_ struct dbus_msg *s = NULL;
-		int rc = dbus_wait_signal(bus, JOB_TIMEOUT_USEC - spent, &s, err);
+		int rc = dbus_wait_signal(bus, deadline, &s, err);
 		if (rc == -ETIMEDOUT)
 			return cell_error_set(err, ETIMEDOUT, "systemd: start %s: the job did not finish",
 					      unit);

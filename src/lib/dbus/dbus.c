@@ -174,7 +174,7 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static uint64_t deadline_after(uint64_t usec)
+uint64_t dbus_deadline_after(uint64_t usec)
 {
 	uint64_t now = now_usec();
 	return usec > UINT64_MAX - now ? UINT64_MAX : now + usec;
@@ -293,7 +293,7 @@ static int conn_send(struct dbus_conn *c, struct dbus_msg *m, uint64_t deadline,
 
 int dbus_send(struct dbus_conn *c, struct dbus_msg *m, uint32_t *serial, cell_error **err)
 {
-	return conn_send(c, m, deadline_after(CONNECT_USEC), serial, err);
+	return conn_send(c, m, dbus_deadline_after(CONNECT_USEC), serial, err);
 }
 
 static int keep_signal(struct dbus_conn *c, struct dbus_msg *m, cell_error **err)
@@ -407,12 +407,11 @@ int dbus_call(struct dbus_conn *c, struct dbus_msg *call, uint64_t timeout_usec,
 {
 	if (dbus_msg_type(call) != DBUS_METHOD_CALL)
 		return cell_error_set(err, EINVAL, "D-Bus: only a method call has a reply");
-	return call_until(c, call, deadline_after(timeout_usec), reply, err);
+	return call_until(c, call, dbus_deadline_after(timeout_usec), reply, err);
 }
 
-int dbus_wait_signal(struct dbus_conn *c, uint64_t timeout_usec, struct dbus_msg **out, cell_error **err)
+int dbus_wait_signal(struct dbus_conn *c, uint64_t deadline, struct dbus_msg **out, cell_error **err)
 {
-	uint64_t deadline = deadline_after(timeout_usec);
 	if (c->first_signal < c->n_signals) {
 		*out = c->signals[c->first_signal++];
 		return 0;
@@ -446,7 +445,7 @@ static int bus_method(struct dbus_conn *c, const char *member, const char *arg, 
 
 int dbus_add_match(struct dbus_conn *c, const char *rule, cell_error **err)
 {
-	int r = bus_method(c, "AddMatch", rule, deadline_after(CONNECT_USEC), NULL, err);
+	int r = bus_method(c, "AddMatch", rule, dbus_deadline_after(CONNECT_USEC), NULL, err);
 	return r < 0 ? cell_error_prefix(err, "D-Bus: AddMatch(\"%s\")", rule) : 0;
 }
 
@@ -485,7 +484,7 @@ static int auth_line(struct dbus_conn *c, uint64_t deadline, char *line, size_t 
  * and Hello, which gives us our name on the bus. */
 static int conn_hello(struct dbus_conn *c, cell_error **err)
 {
-	uint64_t deadline = deadline_after(CONNECT_USEC);
+	uint64_t deadline = dbus_deadline_after(CONNECT_USEC);
 	char uid[16], hex[40], req[80], line[AUTH_LINE_MAX];
 	snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
 	for (size_t i = 0; uid[i]; i++)

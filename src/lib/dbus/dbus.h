@@ -195,9 +195,14 @@ int dbus_send(struct dbus_conn *c, struct dbus_msg *m, uint32_t *serial, cell_er
 int dbus_call(struct dbus_conn *c, struct dbus_msg *call, uint64_t timeout_usec, struct dbus_msg **reply,
 	      cell_error **err);
 
-/* The next signal (first those kept while waiting for replies), waiting up
- * to timeout_usec: -ETIMEDOUT when none comes. */
-int dbus_wait_signal(struct dbus_conn *c, uint64_t timeout_usec, struct dbus_msg **out, cell_error **err);
+/* The point on CLOCK_MONOTONIC (µs) usec from now, for dbus_wait_signal. */
+uint64_t dbus_deadline_after(uint64_t usec);
+
+/* The next signal (first those kept while waiting for replies), waiting
+ * until deadline: -ETIMEDOUT when none comes. A deadline rather than a
+ * timeout, so that a caller looking for one signal among others waits no
+ * longer in all. */
+int dbus_wait_signal(struct dbus_conn *c, uint64_t deadline, struct dbus_msg **out, cell_error **err);
 
 /* org.freedesktop.DBus.AddMatch: have the bus send us the signals the rule
  * matches ("type='signal',interface='…',member='…'"). */
